@@ -1,0 +1,1 @@
+"""The local stack: Pub/Sub emulator, a Wix Data stand-in, ingest and writer, on one machine."""

@@ -1,0 +1,119 @@
+"""`python -m devstack run` starts the local stack; `python -m devstack send` pays through it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from devstack import processes, samples
+from devstack.stack import Stack, StackConfig, load_state
+
+STATE_DIR = Path(os.environ.get("DEVSTACK_DIR", ".devstack"))
+
+
+def run() -> int:
+    config = StackConfig(state_dir=STATE_DIR)
+    for name in ("emulator_port", "standin_port", "ingest_port", "writer_port"):
+        override = os.environ.get(f"DEVSTACK_{name.upper()}")
+        if override:
+            setattr(config, name, int(override))
+    if os.environ.get("DEVSTACK_INGEST_PORT"):
+        config.allowed_origins = (
+            f"http://127.0.0.1:{config.ingest_port},http://localhost:{config.ingest_port}"
+        )
+    # A real Stripe test account: `stripe listen` prints the whsec_ to use.
+    config.webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET", config.webhook_secret)
+    config.stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", config.stripe_secret_key)
+    config.stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
+    busy = [
+        (name, port)
+        for name, port in (
+            ("Pub/Sub emulator", config.emulator_port),
+            ("Wix stand-in", config.standin_port),
+            ("ingest", config.ingest_port),
+            ("writer", config.writer_port),
+        )
+        if processes.port_in_use(port)
+    ]
+    if busy:
+        for name, port in busy:
+            print(
+                f"error: port {port} for the {name} is already in use (is a stack running?)",
+                file=sys.stderr,
+            )
+        return 1
+    stack = Stack(config)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print("starting the local stack (Pub/Sub emulator, Wix stand-in, writer, ingest)…", flush=True)
+    stack.start()
+    print(
+        f"""
+local stack is up (logs in {stack.log_dir}/):
+  ingest            {config.ingest_url}      POST /webhooks/stripe, /v1/payment-intents, /v1/payments/verify
+  writer            {config.writer_url}      POST /pubsub/push (push subscription stripe-payments-writer)
+  Wix stand-in      {config.standin_url}      the Payments collection: open it in a browser
+  Pub/Sub emulator  {config.emulator_host}      project {config.project}, topic stripe-payments
+
+send signed sample payments:   make send      (or: .venv/bin/python -m devstack send)
+real Stripe test payments:     stripe listen --forward-to {config.ingest_url}/webhooks/stripe
+Ctrl-C stops everything.""",
+        flush=True,
+    )
+    try:
+        while not stop.wait(1.0):
+            dead = [s.name for s in stack.services.values() if not s.running()]
+            if dead:
+                print(
+                    f"error: {', '.join(dead)} stopped unexpectedly; see {stack.log_dir}",
+                    file=sys.stderr,
+                )
+                return 1
+    finally:
+        print("\nstopping…", flush=True)
+        stack.stop()
+        print("stopped: no process of the stack is left running.", flush=True)
+    return 0
+
+
+def send() -> int:
+    try:
+        config = load_state(STATE_DIR)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    expected: dict[str, str] = {}
+    for payment, events in samples.sample_payments():
+        expected[payment.intent_id] = "succeeded"
+        for event in events:
+            response = samples.send_event(config.ingest_url, config.webhook_secret, event)
+            print(
+                f"  {event['type']:<26} {event['id']}  -> {response.status_code} {response.json().get('outcome')}"
+            )
+            if response.status_code != 200:
+                return 1
+    print("\nwaiting for the records in the Wix stand-in…")
+    records = samples.wait_for_records(config.standin_url, config.collection_id, expected)
+    print()
+    for payment_intent_id in expected:
+        print(samples.format_record(records[payment_intent_id]))
+    print(f"\nsee them all at {config.standin_url}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description="The local stack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start emulator, Wix stand-in, writer and ingest; Ctrl-C stops all")
+    sub.add_parser("send", help="send signed sample payments through the running stack")
+    args = parser.parse_args(argv)
+    return run() if args.command == "run" else send()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

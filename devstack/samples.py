@@ -1,0 +1,68 @@
+"""Signed sample payments sent through a running stack, and the records they became."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from devstack.stripe_fixtures import Payment, card_success_events, signed
+
+
+def sample_payments() -> list[tuple[Payment, list[dict[str, Any]]]]:
+    """A card, an Apple Pay and a Link payment; the second's events arrive in reverse and twice."""
+    card = Payment(first_name="Ada", last_name="Lovelace", method="card")
+    apple = Payment(
+        first_name="Grace", last_name="Hopper", method="apple_pay", brand="mastercard", last4="4444"
+    )
+    link = Payment(first_name="Alan", last_name="Turing", method="link", amount=4500)
+    apple_events = card_success_events(apple)
+    return [
+        (card, card_success_events(card)),
+        (apple, [*reversed(apple_events), *apple_events]),
+        (link, card_success_events(link)),
+    ]
+
+
+def send_event(
+    ingest_url: str, secret: str, event: dict[str, Any], timeout: float = 10
+) -> requests.Response:
+    body, header = signed(event, secret)
+    return requests.post(
+        f"{ingest_url}/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+        timeout=timeout,
+    )
+
+
+def fetch_records(standin_url: str, collection_id: str) -> dict[str, dict[str, Any]]:
+    response = requests.get(f"{standin_url}/_standin/items/{collection_id}", timeout=10)
+    response.raise_for_status()
+    records: dict[str, dict[str, Any]] = response.json()
+    return records
+
+
+def wait_for_records(
+    standin_url: str, collection_id: str, expected: dict[str, str], timeout: float = 30
+) -> dict[str, dict[str, Any]]:
+    """Poll until every payment intent id in `expected` has the expected status."""
+    deadline = time.monotonic() + timeout
+    records: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline:
+        records = fetch_records(standin_url, collection_id)
+        if all(records.get(pi, {}).get("status") == status for pi, status in expected.items()):
+            return records
+        time.sleep(0.2)
+    missing = [pi for pi, status in expected.items() if records.get(pi, {}).get("status") != status]
+    raise TimeoutError(f"records not as expected after {timeout} s: {missing}")
+
+
+def format_record(record: dict[str, Any]) -> str:
+    paid_on = (record.get("paidOn") or {}).get("$date")
+    return (
+        f"{record['_id']}  {record.get('firstName') or '-':<8} {record.get('stripeCustomerId') or '-':<30} "
+        f"{paid_on or '-':<25} {record.get('paidWith') or '-':<12} {record.get('status'):<10} "
+        f"{record.get('amount')} {record.get('currency')}"
+    )

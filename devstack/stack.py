@@ -1,0 +1,231 @@
+"""The local stack: emulator, Wix stand-in, writer and ingest under gunicorn, wired together.
+
+`python -m devstack run` starts it and stops every process on Ctrl-C; the end-to-end tests and
+the benchmarks start the same stack on free ports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstack import emulator, processes
+
+STATE_FILE = "stack.json"
+
+
+@dataclass
+class StackConfig:
+    state_dir: Path = Path(".devstack")
+    project: str = "local-project"
+    emulator_port: int = 8085
+    standin_port: int = 8086
+    ingest_port: int = 8080
+    writer_port: int = 8081
+    webhook_secret: str = "whsec_local_devstack_only"  # noqa: S105 - local stack only
+    stripe_secret_key: str = "sk_test_local_devstack_only"  # noqa: S105 - local stand-in only
+    stripe_api_base: str | None = None
+    wix_api_key: str = "local-wix-api-key"
+    wix_site_id: str = "local-wix-site"
+    collection_id: str = "Payments"
+    allowed_origins: str = "http://127.0.0.1:8080,http://localhost:8080"
+    catalog: str = '{"tee": {"name": "T-shirt", "amount": 1999, "currency": "usd"}}'
+    ingest_workers: int = 2
+    writer_workers: int = 2
+    max_delivery_attempts: int = 5
+    wix_requests_per_second: float = 1000.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, state_dir: Path, **overrides: Any) -> StackConfig:
+        ports = {
+            name: processes.free_port()
+            for name in ("emulator_port", "standin_port", "ingest_port", "writer_port")
+        }
+        return cls(state_dir=state_dir, **{**ports, **overrides})
+
+    @property
+    def ingest_url(self) -> str:
+        return f"http://127.0.0.1:{self.ingest_port}"
+
+    @property
+    def writer_url(self) -> str:
+        return f"http://127.0.0.1:{self.writer_port}"
+
+    @property
+    def standin_url(self) -> str:
+        return f"http://127.0.0.1:{self.standin_port}"
+
+    @property
+    def emulator_host(self) -> str:
+        return f"127.0.0.1:{self.emulator_port}"
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.services: dict[str, processes.Service] = {}
+        self.log_dir = config.state_dir / "logs"
+
+    # environment ---------------------------------------------------------------------------
+    def base_env(self) -> dict[str, str]:
+        c = self.config
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "WIX_", "PUSH_"))
+        }
+        env.update(
+            GOOGLE_CLOUD_PROJECT=c.project,
+            PUBSUB_EMULATOR_HOST=c.emulator_host,
+            PUBSUB_TOPIC="stripe-payments",
+            PYTHONUNBUFFERED="1",
+            HOST="127.0.0.1",
+        )
+        env.update(c.extra_env)
+        return env
+
+    def ingest_env(self) -> dict[str, str]:
+        c = self.config
+        env = self.base_env()
+        env.update(
+            PORT=str(c.ingest_port),
+            STRIPE_WEBHOOK_SECRET=c.webhook_secret,
+            STRIPE_SECRET_KEY=c.stripe_secret_key,
+            ALLOWED_ORIGINS=c.allowed_origins,
+            CATALOG=c.catalog,
+            WEB_CONCURRENCY=str(c.ingest_workers),
+        )
+        if c.stripe_api_base:
+            env["STRIPE_API_BASE"] = c.stripe_api_base
+        return env
+
+    def writer_env(self) -> dict[str, str]:
+        c = self.config
+        env = self.base_env()
+        env.update(
+            PORT=str(c.writer_port),
+            WIX_API_KEY=c.wix_api_key,
+            WIX_SITE_ID=c.wix_site_id,
+            WIX_API_BASE=c.standin_url,
+            WIX_COLLECTION_ID=c.collection_id,
+            PUBSUB_DEAD_LETTER_TOPIC="stripe-payments-dead-letter",
+            PUBSUB_DEAD_LETTER_SUBSCRIPTION="stripe-payments-dead-letter-sub",
+            PUSH_AUTH="disabled",
+            WEB_CONCURRENCY=str(c.writer_workers),
+            WIX_REQUESTS_PER_SECOND=str(c.wix_requests_per_second),
+        )
+        return env
+
+    def standin_env(self) -> dict[str, str]:
+        c = self.config
+        env = self.base_env()
+        env.update(
+            PORT=str(c.standin_port),
+            WIX_API_KEY=c.wix_api_key,
+            WIX_SITE_ID=c.wix_site_id,
+            WIX_STANDIN_DB=str((c.state_dir / "wix.sqlite3").resolve()),
+            WEB_CONCURRENCY="1",
+            GUNICORN_THREADS="16",
+        )
+        return env
+
+    # lifecycle -----------------------------------------------------------------------------
+    def gunicorn(self, name: str, app: str, env: dict[str, str], url: str) -> processes.Service:
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:servicekit.gunicorn_conf",
+            app,
+        ]
+        service = processes.start(name, argv, url, env, self.log_dir)
+        self.services[name] = service
+        processes.wait_http(service)
+        return service
+
+    def start(self) -> None:
+        c = self.config
+        c.state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.services["pubsub-emulator"] = emulator.start_emulator(
+                c.emulator_port, self.log_dir
+            )
+            self.start_standin()
+            self.start_writer()
+            emulator.create_topology(
+                c.emulator_host,
+                emulator.Topology(project=c.project, max_delivery_attempts=c.max_delivery_attempts),
+                push_endpoint=f"{c.writer_url}/pubsub/push",
+            )
+            self.setup_collection()
+            self.start_ingest()
+        except BaseException:
+            self.stop()
+            raise
+        self.write_state()
+
+    def start_standin(self) -> processes.Service:
+        return self.gunicorn(
+            "wix-standin",
+            "devstack.wix_standin:create_standin_from_env()",
+            self.standin_env(),
+            self.config.standin_url,
+        )
+
+    def start_writer(self) -> processes.Service:
+        return self.gunicorn(
+            "writer", "writer.app:create_app_from_env()", self.writer_env(), self.config.writer_url
+        )
+
+    def start_ingest(self) -> processes.Service:
+        return self.gunicorn(
+            "ingest", "ingest.app:create_app_from_env()", self.ingest_env(), self.config.ingest_url
+        )
+
+    def setup_collection(self) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "writer", "setup-collection"],
+            env=self.writer_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode not in (0, 1):
+            raise RuntimeError(f"setup-collection failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def stop(self) -> None:
+        for name in ("ingest", "writer", "wix-standin", "pubsub-emulator"):
+            service = self.services.pop(name, None)
+            if service:
+                service.stop()
+        for service in self.services.values():
+            service.stop()
+        self.services.clear()
+        state = self.config.state_dir / STATE_FILE
+        if state.exists():
+            state.unlink()
+
+    def write_state(self) -> None:
+        state = asdict(self.config)
+        state["state_dir"] = str(self.config.state_dir)
+        state["pids"] = {name: s.pid for name, s in self.services.items()}
+        (self.config.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+
+
+def load_state(state_dir: Path) -> StackConfig:
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no running stack found ({path} missing): start it with `make run`"
+        )
+    data = json.loads(path.read_text())
+    data.pop("pids", None)
+    data["state_dir"] = Path(data["state_dir"])
+    return StackConfig(**data)

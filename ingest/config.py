@@ -1,0 +1,90 @@
+"""ingest's settings, read once at start; a missing required one names itself."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from servicekit.settings import Env, InvalidSetting, MissingSetting
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Product:
+    product_id: str
+    name: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    project: str
+    topic: str
+    webhook_secrets: tuple[str, ...] = field(repr=False)
+    stripe_secret_key: str = field(repr=False)
+    stripe_api_base: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    catalog: Mapping[str, Product] = field(default_factory=dict)
+    publish_timeout: float = 10.0
+    max_body_bytes: int = 1024 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> IngestConfig:
+        env = Env(environ)
+        secrets = env.csv("STRIPE_WEBHOOK_SECRET")
+        if not secrets:
+            raise MissingSetting(
+                "STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret(s), whsec_…"
+            )
+        return cls(
+            project=env.required("GOOGLE_CLOUD_PROJECT", "project of the Pub/Sub topic"),
+            topic=env.optional("PUBSUB_TOPIC", "stripe-payments"),
+            webhook_secrets=secrets,
+            stripe_secret_key=env.required("STRIPE_SECRET_KEY", "Stripe secret or restricted key"),
+            stripe_api_base=env.optional("STRIPE_API_BASE") or None,
+            allowed_origins=env.csv("ALLOWED_ORIGINS"),
+            catalog=parse_catalog(env.optional("CATALOG")),
+            publish_timeout=env.number("PUBLISH_TIMEOUT_SECONDS", 10.0),
+        )
+
+
+def parse_catalog(raw: str) -> dict[str, Product]:
+    """CATALOG is JSON or the path of a JSON file: {"id": {"name", "amount", "currency"}}."""
+    if not raw:
+        return {}
+    text = raw
+    if not raw.lstrip().startswith("{"):
+        try:
+            text = Path(raw).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidSetting("CATALOG", f"cannot read file {raw!r}: {exc.strerror}") from None
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidSetting("CATALOG", f"not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InvalidSetting("CATALOG", "must be a JSON object of products")
+    catalog: dict[str, Product] = {}
+    for product_id, spec in data.items():
+        if not isinstance(spec, dict):
+            raise InvalidSetting("CATALOG", f"product {product_id!r} must be an object")
+        amount, currency, name = spec.get("amount"), spec.get("currency"), spec.get("name")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise InvalidSetting(
+                "CATALOG",
+                f"product {product_id!r}: amount must be a positive integer in minor units",
+            )
+        if not isinstance(currency, str) or len(currency) != 3:
+            raise InvalidSetting(
+                "CATALOG", f"product {product_id!r}: currency must be a 3-letter code"
+            )
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidSetting("CATALOG", f"product {product_id!r}: name is missing")
+        catalog[product_id] = Product(product_id, name.strip(), amount, currency.lower())
+    return catalog

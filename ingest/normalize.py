@@ -1,0 +1,295 @@
+"""Stripe event (or PaymentIntent snapshot) -> PaymentUpdate. Pure: dicts in, message out.
+
+Reads both payload shapes: API versions since 2022-11-15 (`latest_charge`, an id or, when
+expanded, an object) and older ones (`charges.data[]` embedded in the PaymentIntent).
+No Stripe call is made here: what the event does not say stays null, and the writer's merge
+fills it in from the other events of the same payment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from payments.message import PaymentUpdate, Source, from_unix
+from payments.status import PaymentStatus, refund_status
+
+HANDLED_EVENT_TYPES = (
+    "payment_intent.succeeded",
+    "payment_intent.processing",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "charge.succeeded",
+    "charge.failed",
+    "charge.refunded",
+)
+
+_INTENT_STATUS = {
+    "payment_intent.succeeded": PaymentStatus.SUCCEEDED,
+    "payment_intent.processing": PaymentStatus.PROCESSING,
+    "payment_intent.payment_failed": PaymentStatus.FAILED,
+    "payment_intent.canceled": PaymentStatus.CANCELED,
+}
+
+
+class MalformedEvent(ValueError):
+    """A handled event type whose object lacks what every such Stripe object has."""
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+def normalize_event(
+    event: dict[str, Any], source: Source = Source.WEBHOOK
+) -> PaymentUpdate | Ignored:
+    event_type = event.get("type")
+    if not isinstance(event_type, str):
+        raise MalformedEvent("event has no type")
+    if event_type not in HANDLED_EVENT_TYPES:
+        return Ignored(f"event type {event_type} is not handled")
+    event_id = event.get("id")
+    created = event.get("created")
+    obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
+    if not isinstance(event_id, str) or not event_id:
+        raise MalformedEvent("event has no id")
+    if not isinstance(created, int | float) or isinstance(created, bool):
+        raise MalformedEvent("event has no created time")
+    if not isinstance(obj, dict):
+        raise MalformedEvent("event has no data.object")
+    common = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "event_created": from_unix(created),
+        "source": source,
+        "livemode": bool(event.get("livemode", obj.get("livemode", False))),
+    }
+    if event_type.startswith("payment_intent."):
+        return _from_intent(obj, _INTENT_STATUS[event_type], common, success_time=created)
+    return _from_charge(obj, event_type, common, success_time=created)
+
+
+def normalize_snapshot(
+    intent: dict[str, Any], retrieved_at: int, livemode: bool | None = None
+) -> PaymentUpdate | Ignored:
+    """A PaymentIntent pulled from Stripe (latest_charge expanded), as the page's verify asks.
+
+    Its id is stable for one state of the payment, so repeated verifies dedupe in the writer.
+    """
+    status = _snapshot_status(intent)
+    if status is None:
+        return Ignored(f"payment intent status {intent.get('status')!r} is not a payment outcome")
+    charge = _latest_charge(intent)
+    refunded = _int(charge.get("amount_refunded")) if charge else 0
+    key = f"{intent.get('id')}:{status.value}:{refunded}"
+    common = {
+        "event_id": f"verify_{key}",
+        "event_type": "payment_intent.verified",
+        "event_created": from_unix(retrieved_at),
+        "source": Source.VERIFY,
+        "livemode": bool(intent.get("livemode") if livemode is None else livemode),
+    }
+    paid_at = _int(charge.get("created")) if charge and status is not PaymentStatus.FAILED else None
+    return _from_intent(intent, status, common, success_time=paid_at)
+
+
+def _snapshot_status(intent: dict[str, Any]) -> PaymentStatus | None:
+    raw = intent.get("status")
+    if raw == "succeeded":
+        return PaymentStatus.SUCCEEDED
+    if raw == "processing":
+        return PaymentStatus.PROCESSING
+    if raw == "canceled":
+        return PaymentStatus.CANCELED
+    if raw == "requires_payment_method" and intent.get("last_payment_error"):
+        return PaymentStatus.FAILED
+    return None
+
+
+def _from_intent(
+    intent: dict[str, Any],
+    status: PaymentStatus,
+    common: dict[str, Any],
+    success_time: int | float | None,
+) -> PaymentUpdate:
+    intent_id = intent.get("id")
+    if not isinstance(intent_id, str) or not intent_id:
+        raise MalformedEvent("payment intent has no id")
+    amount = _int(intent.get("amount"))
+    charge = _latest_charge(intent)
+    method = _method(charge.get("payment_method_details")) if charge else _Method()
+    amount_refunded = _int(charge.get("amount_refunded")) if charge else 0
+    failure: str | None = None
+    if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        error = intent.get("last_payment_error") or {}
+        failure = _text(error.get("message")) if isinstance(error, dict) else None
+        if method.paid_with is None and isinstance(error, dict):
+            method = _method_from_payment_method(error.get("payment_method"))
+        if (
+            status is PaymentStatus.CANCELED
+            and failure is None
+            and intent.get("cancellation_reason")
+        ):
+            failure = f"canceled: {intent['cancellation_reason']}"
+    if status is PaymentStatus.SUCCEEDED:
+        status = refund_status(amount, amount_refunded)
+    settled = status in (
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.PARTIALLY_REFUNDED,
+        PaymentStatus.REFUNDED,
+    )
+    return PaymentUpdate(
+        **common,
+        payment_intent_id=intent_id,
+        status=status,
+        amount=amount,
+        amount_refunded=amount_refunded,
+        currency=_currency(intent.get("currency")),
+        customer_id=_id_of(intent.get("customer"))
+        or (_id_of(charge.get("customer")) if charge else None),
+        first_name=_first_name(intent.get("metadata"), charge),
+        paid_on=from_unix(success_time) if settled and success_time else None,
+        paid_with=method.paid_with,
+        card_brand=method.card_brand,
+        card_last4=method.card_last4,
+        failure_message=failure,
+    )
+
+
+def _from_charge(
+    charge: dict[str, Any], event_type: str, common: dict[str, Any], success_time: int | float
+) -> PaymentUpdate | Ignored:
+    intent_id = _id_of(charge.get("payment_intent"))
+    if not intent_id:
+        # A charge made without a PaymentIntent (legacy Charges API) is not a page payment.
+        return Ignored("charge has no payment_intent")
+    amount = _int(charge.get("amount"))
+    amount_refunded = _int(charge.get("amount_refunded"))
+    method = _method(charge.get("payment_method_details"))
+    paid_on: str | None = None
+    failure: str | None = None
+    if event_type == "charge.succeeded":
+        status = refund_status(amount, amount_refunded)
+        paid_on = from_unix(success_time)
+    elif event_type == "charge.failed":
+        status = PaymentStatus.FAILED
+        failure = _text(charge.get("failure_message"))
+    else:  # charge.refunded
+        status = (
+            PaymentStatus.REFUNDED
+            if charge.get("refunded")
+            else refund_status(amount, amount_refunded)
+        )
+        if status is PaymentStatus.SUCCEEDED:
+            status = (
+                PaymentStatus.PARTIALLY_REFUNDED if amount_refunded else PaymentStatus.SUCCEEDED
+            )
+        # The refund's time is not the payment's; the charge's creation is a provisional one.
+        created = charge.get("created")
+        paid_on = from_unix(created) if isinstance(created, int | float) and created else None
+    return PaymentUpdate(
+        **common,
+        payment_intent_id=intent_id,
+        status=status,
+        amount=amount,
+        amount_refunded=amount_refunded,
+        currency=_currency(charge.get("currency")),
+        customer_id=_id_of(charge.get("customer")),
+        first_name=_first_name(charge.get("metadata"), charge),
+        paid_on=paid_on,
+        paid_with=method.paid_with,
+        card_brand=method.card_brand,
+        card_last4=method.card_last4,
+        failure_message=failure,
+    )
+
+
+@dataclass(frozen=True)
+class _Method:
+    paid_with: str | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+
+def _method(details: Any) -> _Method:
+    if not isinstance(details, dict):
+        return _Method()
+    kind = _text(details.get("type"))
+    if kind is None:
+        return _Method()
+    sub = details.get(kind)
+    card: dict[str, Any] = sub if isinstance(sub, dict) else {}
+    if kind in ("card", "card_present"):
+        raw_wallet = card.get("wallet")
+        wallet = raw_wallet if isinstance(raw_wallet, dict) else None
+        paid_with = _text(wallet.get("type")) if wallet else None
+        return _Method(
+            paid_with=paid_with or kind,
+            card_brand=_text(card.get("brand")),
+            card_last4=_text(card.get("last4")),
+        )
+    return _Method(paid_with=kind)
+
+
+def _method_from_payment_method(payment_method: Any) -> _Method:
+    """last_payment_error.payment_method: a PaymentMethod object, same sub-object layout."""
+    if not isinstance(payment_method, dict):
+        return _Method()
+    return _method(payment_method)
+
+
+def _latest_charge(intent: dict[str, Any]) -> dict[str, Any] | None:
+    latest = intent.get("latest_charge")
+    if isinstance(latest, dict):
+        return latest
+    embedded = intent.get("charges")
+    data = embedded.get("data") if isinstance(embedded, dict) else None
+    if not isinstance(data, list) or not data:
+        return None
+    charges = [c for c in data if isinstance(c, dict)]
+    if isinstance(latest, str):
+        for charge in charges:
+            if charge.get("id") == latest:
+                return charge
+    # Old API versions list newest first; pick the newest by creation to be sure.
+    return max(charges, key=lambda c: _int(c.get("created")), default=None)
+
+
+def _first_name(metadata: Any, charge: dict[str, Any] | None) -> str | None:
+    if isinstance(metadata, dict):
+        name = _text(metadata.get("first_name"))
+        if name:
+            return name
+    if charge:
+        charge_meta = charge.get("metadata")
+        if isinstance(charge_meta, dict) and _text(charge_meta.get("first_name")):
+            return _text(charge_meta.get("first_name"))
+        billing = charge.get("billing_details")
+        if isinstance(billing, dict):
+            full = _text(billing.get("name"))
+            if full:
+                return full.split()[0]
+    return None
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 3:
+        raise MalformedEvent("object has no currency")
+    return value.lower()

@@ -1,0 +1,90 @@
+"""`python -m devstack run` (what `make run` calls): comes up, takes sample payments, and
+Ctrl-C stops every process it started, java included."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from devstack.processes import free_port
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    pending.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
+
+
+def test_run_then_send_then_ctrl_c_leaves_no_process(tmp_path):
+    env = {
+        **os.environ,
+        "DEVSTACK_DIR": str(tmp_path),
+        **{
+            f"DEVSTACK_{name}": str(free_port())
+            for name in ("EMULATOR_PORT", "STANDIN_PORT", "INGEST_PORT", "WRITER_PORT")
+        },
+    }
+    run = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    started: set[int] = set()
+    try:
+        deadline = time.monotonic() + 90
+        output = []
+        while time.monotonic() < deadline:
+            line = run.stdout.readline()
+            assert line, "devstack run exited early:\n" + "".join(output)
+            output.append(line)
+            if "Ctrl-C stops everything" in line:
+                break
+        state = json.loads((tmp_path / "stack.json").read_text())
+        started = set(state["pids"].values()) | descendants(run.pid)
+        assert any("java" in Path(f"/proc/{p}/cmdline").read_text() for p in started if alive(p))
+
+        sent = subprocess.run(
+            [sys.executable, "-m", "devstack", "send"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert "Apple Pay" in sent.stdout and "succeeded" in sent.stdout
+
+        run.send_signal(signal.SIGINT)
+        assert run.wait(timeout=60) == 0
+        assert "no process of the stack is left running" in run.stdout.read()
+    finally:
+        if run.poll() is None:
+            run.kill()
+    left = [pid for pid in started if alive(pid)]
+    assert left == [], f"still running after Ctrl-C: {left}"

@@ -1,0 +1,95 @@
+"""`python -m writer` serves on $PORT; subcommands: setup-collection, redrive."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from servicekit import logs
+from servicekit.serve import serve
+from servicekit.settings import InvalidSetting, MissingSetting
+from writer.config import WriterConfig
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m writer",
+        description="PaymentUpdates from Pub/Sub into the Wix collection. "
+        "With no command, serves HTTP on $PORT under gunicorn.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="serve HTTP on $PORT (the default)")
+    sub.add_parser(
+        "setup-collection",
+        help="create the Wix collection from wix/collection-schema.json; report differences if it exists",
+    )
+    redrive_cmd = sub.add_parser(
+        "redrive", help="republish dead letters (PUBSUB_DEAD_LETTER_SUBSCRIPTION) to the main topic"
+    )
+    redrive_cmd.add_argument(
+        "--max", type=int, default=None, metavar="N", help="at most N messages"
+    )
+    args = parser.parse_args(argv)
+    if args.command in (None, "serve"):
+        try:
+            WriterConfig.from_env()  # fail here, naming the setting, rather than in every worker
+        except (MissingSetting, InvalidSetting) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        serve("writer.app:create_app_from_env()")
+        return 0
+    logs.configure()
+    try:
+        if args.command == "setup-collection":
+            return _setup_collection()
+        return _redrive(args.max)
+    except (MissingSetting, InvalidSetting) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _setup_collection() -> int:
+    from writer.collection_setup import load_schema, setup_collection
+    from writer.config import WriterConfig
+    from writer.wix import WixCollection, WixError
+
+    config = WriterConfig.from_env(need_push=False)
+    collection = WixCollection(
+        config.wix_api_key, config.wix_site_id, config.collection_id, base_url=config.wix_api_base
+    )
+    schema = load_schema(config.schema_file, config.collection_id)
+    try:
+        outcome, diffs = setup_collection(collection, schema)
+    except WixError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if outcome == "created":
+        print(f"created collection {config.collection_id} ({len(schema['fields'])} fields)")
+        return 0
+    if not diffs:
+        print(f"collection {config.collection_id} exists and matches the schema; nothing changed")
+        return 0
+    print(f"collection {config.collection_id} exists; nothing changed; it differs from the schema:")
+    for line in diffs:
+        print(f"  - {line}")
+    return 1
+
+
+def _redrive(max_messages: int | None) -> int:
+    from servicekit.pubsub import PubSubPublisher
+    from writer.config import WriterConfig
+    from writer.redrive import PubSubDeadLetterSource, redrive
+
+    config = WriterConfig.from_env(need_push=False)
+    source = PubSubDeadLetterSource(config.project, config.dead_letter_subscription)
+    publisher = PubSubPublisher(config.project, config.topic)
+    report = redrive(source, publisher, max_messages)
+    publisher.close()
+    print(
+        f"republished {report.republished} message(s); {report.failed} failed and stay dead-lettered"
+    )
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""writer's app factory: POST /pubsub/push reads the item, merges, saves only what changed."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, Response, jsonify, request
+
+from payments.methods import label
+from servicekit import logs
+from servicekit.pubsub import PublishError
+from writer.config import WriterConfig
+from writer.deadletter import dead_letter
+from writer.envelope import Poison, PushMessage, parse_envelope
+from writer.merge import merge
+from writer.ports import Collection, Publisher, PushAuthenticator
+from writer.push_auth import PushAuthError
+from writer.record import UnreadableItem, from_wix_data, to_wix_data
+from writer.wix import WixConfigError, WixPermanentError, WixTransientError
+
+log = logging.getLogger("writer.push")
+
+ACK = 204
+RETRY = 503
+
+
+def create_app(
+    config: WriterConfig,
+    collection: Collection,
+    dead_letters: Publisher,
+    authenticator: PushAuthenticator,
+) -> Flask:
+    app = Flask("writer")
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify({"status": "ok", "service": "writer"})
+
+    @app.before_request
+    def bind_trace() -> None:
+        logs.current_trace.set(
+            logs.trace_from_header(request.headers.get("X-Cloud-Trace-Context"), config.project)
+        )
+
+    @app.post("/pubsub/push")
+    def push() -> tuple[Response | str, int]:
+        started = time.perf_counter()
+        fields: dict[str, object] = {}
+        wix_ms = 0.0
+
+        def answer(
+            status: int, action: str, detail: str | None = None, level: int = logging.INFO
+        ) -> tuple[str, int]:
+            fields.update(
+                action=action,
+                http_status=status,
+                wix_latency_ms=round(wix_ms, 2),
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+            if detail:
+                fields["detail"] = detail
+            log.log(level, "push %s", action, extra=fields)
+            return "", status
+
+        def to_dead_letter(push: PushMessage | None, raw: bytes, reason: str) -> tuple[str, int]:
+            try:
+                dead_letter(dead_letters, push, raw, reason)
+            except PublishError as exc:
+                # Not acknowledged: Pub/Sub redelivers, and nothing is lost.
+                return answer(RETRY, "dead_letter_failed", f"{reason}; {exc}", logging.ERROR)
+            return answer(ACK, "dead-letter", reason, logging.WARNING)
+
+        try:
+            authenticator.verify(request.headers.get("Authorization"))
+        except PushAuthError as exc:
+            return answer(exc.status, "unauthorized", exc.reason, logging.WARNING)
+
+        raw = request.get_data(cache=False)
+        parsed = parse_envelope(raw)
+        if isinstance(parsed, Poison):
+            if parsed.push:
+                fields.update(
+                    message_id=parsed.push.message_id,
+                    delivery_attempt=parsed.push.delivery_attempt,
+                    payment_intent_id=parsed.push.attributes.get("payment_intent_id"),
+                )
+            return to_dead_letter(parsed.push, raw, parsed.reason)
+
+        update = parsed.update
+        fields.update(
+            message_id=parsed.push.message_id,
+            delivery_attempt=parsed.push.delivery_attempt,
+            payment_intent_id=update.payment_intent_id,
+            event_id=update.event_id,
+            event_type=update.event_type,
+        )
+        try:
+            wix_started = time.perf_counter()
+            try:
+                current = collection.get(update.payment_intent_id)
+            finally:
+                wix_ms += (time.perf_counter() - wix_started) * 1000
+            existing = from_wix_data(current) if current is not None else None
+            merged = merge(existing, update)
+            if merged == existing:
+                return answer(ACK, "no-op")
+            wix_started = time.perf_counter()
+            try:
+                action = collection.save(
+                    update.payment_intent_id,
+                    to_wix_data(merged, label(merged.paid_with) if merged.paid_with else None),
+                )
+            finally:
+                wix_ms += (time.perf_counter() - wix_started) * 1000
+            fields["status"] = merged.status.value
+            return answer(ACK, "insert" if existing is None else "update", action)
+        except WixTransientError as exc:
+            return answer(RETRY, "retry", str(exc), logging.WARNING)
+        except WixConfigError as exc:
+            # Wrong key, site, permission or collection: every message fails until fixed, so keep
+            # them all in Pub/Sub (retried, then dead-lettered) and shout.
+            return answer(RETRY, "retry", f"Wix configuration error: {exc}", logging.ERROR)
+        except WixPermanentError as exc:
+            return to_dead_letter(
+                parsed.push, raw, f"Wix refused the item ({exc.code or exc.status}): {exc}"
+            )
+        except UnreadableItem as exc:
+            return to_dead_letter(parsed.push, raw, str(exc))
+
+    return app
+
+
+def create_app_from_env() -> Flask:
+    """The one place real clients are built (gunicorn calls this once per worker)."""
+    from servicekit.pubsub import PubSubPublisher
+    from writer.push_auth import GoogleOidcAuthenticator, NoAuthentication
+    from writer.ratelimit import RateLimiter
+    from writer.wix import WixCollection
+
+    logs.configure()
+    config = WriterConfig.from_env()
+    collection = WixCollection(
+        config.wix_api_key,
+        config.wix_site_id,
+        config.collection_id,
+        base_url=config.wix_api_base,
+        limiter=RateLimiter(config.wix_requests_per_second),
+    )
+    dead_letters = PubSubPublisher(config.project, config.dead_letter_topic)
+    authenticator: PushAuthenticator
+    if config.push_auth_enabled:
+        assert config.push_audience and config.push_service_account
+        authenticator = GoogleOidcAuthenticator(config.push_audience, config.push_service_account)
+    else:
+        log.warning("PUSH_AUTH=disabled: push requests are NOT authenticated (local stack only)")
+        authenticator = NoAuthentication()
+    return create_app(config, collection, dead_letters, authenticator)

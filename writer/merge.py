@@ -1,0 +1,113 @@
+"""Merge one PaymentUpdate into the payment's record. Pure; it makes redelivery and disorder harmless.
+
+Rules (design.md):
+1. The same message twice changes nothing.
+2. A settled state (succeeded, refunds) is never replaced by an open one (processing, failed,
+   canceled); refunds only grow. Among open states the newer event wins; a tie in the same
+   second goes to the state further along, then to the larger event id, so that duplicates
+   never flip a record back and forth.
+3. A known field is never overwritten by null. `paid_on` keeps the earliest success time seen
+   in a success event; any other paid_on (verify snapshot, refund) is provisional and gives way
+   to an event's.
+The winning message's fields win; the other side only fills what the winner leaves null.
+Fields that describe one payment attempt (method, card) are filled only within the same side
+(open or settled), so a declined card never shows as how a settled payment was paid.
+"""
+
+from __future__ import annotations
+
+from payments.message import PaymentUpdate, parse_time
+from payments.status import PaymentStatus, is_settled, progress, refund_status
+from writer.record import PAID_ON_FROM_EVENT, PAID_ON_PROVISIONAL, PaymentRecord
+
+_Key = tuple[int, int, float, str] | tuple[int, float, int, str]
+
+
+def _key(status: PaymentStatus, at: str, event_id: str) -> _Key:
+    moment = parse_time(at).timestamp()
+    if is_settled(status):
+        return (1, progress(status), moment, event_id)
+    return (0, moment, progress(status), event_id)
+
+
+def record_from(update: PaymentUpdate) -> PaymentRecord:
+    return PaymentRecord(
+        payment_intent_id=update.payment_intent_id,
+        status=update.status,
+        amount=update.amount,
+        amount_refunded=update.amount_refunded,
+        currency=update.currency,
+        last_event_id=update.event_id,
+        last_event_at=update.event_created,
+        customer_id=update.customer_id,
+        first_name=update.first_name,
+        paid_on=update.paid_on,
+        paid_on_source=_paid_on_source(update),
+        paid_with=update.paid_with,
+        card_brand=update.card_brand,
+        card_last4=update.card_last4,
+        failure_message=update.failure_message,
+        livemode=update.livemode,
+    )
+
+
+def merge(existing: PaymentRecord | None, update: PaymentUpdate) -> PaymentRecord:
+    incoming = record_from(update)
+    if existing is None:
+        return incoming
+    incoming_wins = _key(incoming.status, incoming.last_event_at, incoming.last_event_id) > _key(
+        existing.status, existing.last_event_at, existing.last_event_id
+    )
+    winner, other = (incoming, existing) if incoming_wins else (existing, incoming)
+    same_side = is_settled(winner.status) == is_settled(other.status)
+
+    amount_refunded = max(existing.amount_refunded, incoming.amount_refunded)
+    status = winner.status
+    if is_settled(status):
+        amount = winner.amount or other.amount
+        status = max(status, refund_status(amount, amount_refunded), key=progress)
+    paid_on, paid_on_source = _merge_paid_on(existing, incoming)
+    return PaymentRecord(
+        payment_intent_id=existing.payment_intent_id,
+        status=status,
+        amount=winner.amount or other.amount,
+        amount_refunded=amount_refunded,
+        currency=winner.currency,
+        last_event_id=winner.last_event_id,
+        last_event_at=winner.last_event_at,
+        customer_id=winner.customer_id or other.customer_id,
+        first_name=winner.first_name or other.first_name,
+        paid_on=paid_on,
+        paid_on_source=paid_on_source,
+        paid_with=winner.paid_with or (other.paid_with if same_side else None),
+        card_brand=winner.card_brand or (other.card_brand if same_side else None),
+        card_last4=winner.card_last4 or (other.card_last4 if same_side else None),
+        failure_message=winner.failure_message or other.failure_message,
+        livemode=winner.livemode or other.livemode,
+    )
+
+
+def _paid_on_source(update: PaymentUpdate) -> str | None:
+    if update.paid_on is None:
+        return None
+    return PAID_ON_PROVISIONAL if update.paid_on_is_provisional else PAID_ON_FROM_EVENT
+
+
+def _merge_paid_on(
+    existing: PaymentRecord, incoming: PaymentRecord
+) -> tuple[str | None, str | None]:
+    candidates = [
+        (
+            r.paid_on_source != PAID_ON_FROM_EVENT,
+            parse_time(r.paid_on).timestamp(),
+            r.paid_on,
+            r.paid_on_source,
+        )
+        for r in (existing, incoming)
+        if r.paid_on is not None
+    ]
+    if not candidates:
+        return None, None
+    # Event times before provisional ones; among equals, the earliest.
+    _, _, paid_on, source = min(candidates)
+    return paid_on, source

@@ -1,0 +1,26 @@
+"""What the writer needs from the outside world, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+
+class Collection(Protocol):
+    """The Wix collection of payments (adapter: writer.wix.WixCollection)."""
+
+    def get(self, item_id: str) -> dict[str, Any] | None: ...
+
+    def save(self, item_id: str, data: dict[str, Any]) -> str: ...
+
+
+class Publisher(Protocol):
+    """A Pub/Sub topic (adapter: servicekit.pubsub.PubSubPublisher)."""
+
+    def publish(self, data: bytes, ordering_key: str, attributes: Mapping[str, str]) -> str: ...
+
+
+class PushAuthenticator(Protocol):
+    def verify(self, authorization: str | None) -> None:
+        """Return if the push request is from our subscription; raise PushAuthError if not."""
+        ...

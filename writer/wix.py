@@ -1,0 +1,260 @@
+"""`WixCollection`: Wix Data REST v2 over one requests session.
+
+Endpoints (https://dev.wix.com/docs/rest/business-solutions/cms):
+  GET  /wix-data/v2/items/{id}?dataCollectionId=…&consistentRead=true   -> {"dataItem": …}
+  POST /wix-data/v2/items/save        {"dataCollectionId", "dataItem": {"id", "data"}}
+  POST /wix-data/v2/bulk/items/save   {"dataCollectionId", "dataItems": [...]} (≤ 1000)
+  POST /wix-data/v2/items/query       {"dataCollectionId", "query": {...}}
+  GET  /wix-data/v2/collections/{id},  POST /wix-data/v2/collections {"collection": …}
+Headers: `Authorization: <API key>` (no Bearer) and `wix-site-id`.
+Errors: {"message", "details": {"applicationError": {"code": "WDE…", "description"}}}.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from writer.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+# Wix gives up on a request after 5 s; stop waiting a little before, and let Pub/Sub retry.
+CONNECT_TIMEOUT = 2.0
+READ_TIMEOUT = 4.5
+BULK_LIMIT = 1000
+
+
+class WixError(RuntimeError):
+    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class WixTransientError(WixError):
+    """Quota, Wix outage, timeout, connection: try again later."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status, code)
+        self.retry_after = retry_after
+
+
+class WixConfigError(WixError):
+    """Wrong key, site, permission or collection: retrying helps only once someone fixes it."""
+
+
+class WixPermanentError(WixError):
+    """Wix refused this item (validation): retrying the same item cannot succeed."""
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    item_id: str
+    action: str | None
+    success: bool
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class WixCollection:
+    def __init__(
+        self,
+        api_key: str,
+        site_id: str,
+        collection_id: str,
+        base_url: str = "https://www.wixapis.com",
+        limiter: RateLimiter | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "https" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+            raise ValueError("WIX_API_BASE must use https (plain http only for localhost)")
+        self.collection_id = collection_id
+        self._base = base_url.rstrip("/")
+        self._limiter = limiter
+        self._session = session or requests.Session()
+        self._session.headers.update(
+            {"Authorization": api_key, "wix-site-id": site_id, "Content-Type": "application/json"}
+        )
+        self.requests_made = 0
+
+    # items ------------------------------------------------------------------------------
+    def get(self, item_id: str) -> dict[str, Any] | None:
+        """The item's data, or None when it does not exist (WDE0073)."""
+        path = f"/wix-data/v2/items/{quote(item_id, safe='')}"
+        params = {"dataCollectionId": self.collection_id, "consistentRead": "true"}
+        try:
+            body = self._call("GET", path, params=params)
+        except WixConfigError as exc:
+            if exc.code == "WDE0073" or (exc.status == 404 and exc.code is None):
+                return None
+            raise
+        item = body.get("dataItem") or {}
+        data = item.get("data")
+        return data if isinstance(data, dict) else None
+
+    def save(self, item_id: str, data: dict[str, Any]) -> str:
+        """Insert or replace the whole item; returns Wix's action (INSERTED / UPDATED)."""
+        body = self._call(
+            "POST",
+            "/wix-data/v2/items/save",
+            json={
+                "dataCollectionId": self.collection_id,
+                "dataItem": {"id": item_id, "data": data},
+            },
+        )
+        return str(body.get("action") or "SAVED")
+
+    def bulk_save(self, items: list[tuple[str, dict[str, Any]]]) -> list[BulkResult]:
+        """Save up to 1000 items; Wix answers 200 even when some fail, so read every result."""
+        if len(items) > BULK_LIMIT:
+            raise ValueError(f"bulk save takes at most {BULK_LIMIT} items")
+        body = self._call(
+            "POST",
+            "/wix-data/v2/bulk/items/save",
+            json={
+                "dataCollectionId": self.collection_id,
+                "dataItems": [{"id": item_id, "data": data} for item_id, data in items],
+                "returnEntity": False,
+            },
+        )
+        results = []
+        for result in body.get("results") or []:
+            meta = result.get("itemMetadata") or {}
+            error = meta.get("error") or {}
+            results.append(
+                BulkResult(
+                    item_id=str(meta.get("id") or ""),
+                    action=result.get("action"),
+                    success=bool(meta.get("success", not error)),
+                    error_code=_error_code(error) if error else None,
+                    error_message=error.get("description") or error.get("message")
+                    if error
+                    else None,
+                )
+            )
+        return results
+
+    def query(self, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int | None]:
+        body = self._call(
+            "POST",
+            "/wix-data/v2/items/query",
+            json={
+                "dataCollectionId": self.collection_id,
+                "query": {"paging": {"limit": limit, "offset": offset}},
+                "returnTotalCount": True,
+                "consistentRead": True,
+            },
+        )
+        items = [i.get("data") or {} for i in body.get("dataItems") or []]
+        total = (body.get("pagingMetadata") or {}).get("total")
+        return items, total if isinstance(total, int) else None
+
+    def all_items(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while True:
+            page, _ = self.query(limit=100, offset=len(found))
+            found.extend(page)
+            if len(page) < 100:
+                return found
+
+    # collections -----------------------------------------------------------------------
+    def get_collection(self) -> dict[str, Any] | None:
+        try:
+            body = self._call(
+                "GET", f"/wix-data/v2/collections/{quote(self.collection_id, safe='')}"
+            )
+        except WixConfigError as exc:
+            if exc.code == "WDE0025" or exc.status == 404:
+                return None
+            raise
+        collection = body.get("collection")
+        return collection if isinstance(collection, dict) else None
+
+    def create_collection(self, collection: dict[str, Any]) -> dict[str, Any]:
+        body = self._call("POST", "/wix-data/v2/collections", json={"collection": collection})
+        created = body.get("collection")
+        return created if isinstance(created, dict) else {}
+
+    # transport -------------------------------------------------------------------------
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        if self._limiter and not self._limiter.acquire(max_wait=READ_TIMEOUT):
+            raise WixTransientError("client-side Wix rate limit: no request slot in time")
+        self.requests_made += 1
+        try:
+            response = self._session.request(
+                method, self._base + path, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), **kwargs
+            )
+        except requests.Timeout as exc:
+            raise WixTransientError(f"Wix {method} {path} timed out") from exc
+        except requests.ConnectionError as exc:
+            raise WixTransientError(f"Wix {method} {path}: connection failed") from exc
+        if response.status_code < 300:
+            try:
+                body = response.json()
+            except ValueError:
+                raise WixTransientError(
+                    f"Wix answered {response.status_code} with no JSON"
+                ) from None
+            return body if isinstance(body, dict) else {}
+        raise self._classify(response, method, path)
+
+    def _classify(self, response: requests.Response, method: str, path: str) -> WixError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        code = _error_code(body)
+        message = f"Wix {method} {path} answered {status}" + (f" {code}" if code else "")
+        detail = body.get("message")
+        if isinstance(detail, str) and detail:
+            message += f": {detail[:200]}"
+        if status == 429 or code == "WDE0014":
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            if self._limiter and retry_after:
+                self._limiter.pause(retry_after)
+            return WixTransientError(message, status, code, retry_after)
+        if status >= 500 or status == 408:
+            return WixTransientError(message, status, code)
+        if status in (401, 403, 404) or code in ("WDE0025", "WDE0027", "WDE0073"):
+            return WixConfigError(message, status, code)
+        return WixPermanentError(message, status, code)
+
+
+def _error_code(body: dict[str, Any]) -> str | None:
+    details = body.get("details") if isinstance(body.get("details"), dict) else {}
+    app_error = details.get("applicationError") if isinstance(details, dict) else None
+    if isinstance(app_error, dict) and isinstance(app_error.get("code"), str):
+        return str(app_error["code"])
+    if isinstance(body.get("code"), str):
+        return str(body["code"])
+    return None
+
+
+def _retry_after(header: str | None) -> float | None:
+    if not header:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return max(0.0, parsedate_to_datetime(header).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
