@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from servicekit.oidc import OidcAuthError
 from servicekit.pubsub import PublishError
-from writer.push_auth import PushAuthError
 from writer.wix import WixError
 
 
@@ -63,7 +63,7 @@ class FakeCollection:
 
 @dataclass
 class FakeAuthenticator:
-    refuse: PushAuthError | None = None
+    refuse: OidcAuthError | None = None
     seen: list[str | None] = field(default_factory=list)
 
     def verify(self, authorization: str | None) -> None:

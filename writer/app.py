@@ -9,13 +9,13 @@ from flask import Flask, Response, jsonify, request
 
 from payments.methods import label
 from servicekit import logs
+from servicekit.oidc import OidcAuthError
 from servicekit.pubsub import PublishError
 from writer.config import WriterConfig
 from writer.deadletter import dead_letter
 from writer.envelope import Poison, PushMessage, parse_envelope
 from writer.merge import merge
 from writer.ports import Collection, Publisher, PushAuthenticator
-from writer.push_auth import PushAuthError
 from writer.record import UnreadableItem, from_wix_data, to_wix_data
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 
@@ -73,7 +73,7 @@ def create_app(
 
         try:
             authenticator.verify(request.headers.get("Authorization"))
-        except PushAuthError as exc:
+        except OidcAuthError as exc:
             return answer(exc.status, "unauthorized", exc.reason, logging.WARNING)
 
         raw = request.get_data(cache=False)
@@ -133,8 +133,8 @@ def create_app(
 
 def create_app_from_env() -> Flask:
     """The one place real clients are built (gunicorn calls this once per worker)."""
+    from servicekit.oidc import GoogleOidcAuthenticator, NoAuthentication
     from servicekit.pubsub import PubSubPublisher
-    from writer.push_auth import GoogleOidcAuthenticator, NoAuthentication
     from writer.ratelimit import RateLimiter
     from writer.wix import WixCollection
 

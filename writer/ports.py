@@ -22,5 +22,5 @@ class Publisher(Protocol):
 
 class PushAuthenticator(Protocol):
     def verify(self, authorization: str | None) -> None:
-        """Return if the push request is from our subscription; raise PushAuthError if not."""
+        """Return if the push request is from our subscription; raise OidcAuthError if not."""
         ...

@@ -9,10 +9,10 @@ import pytest
 from devstack.stripe_fixtures import Payment, card_success_events, event
 from ingest.normalize import normalize_event
 from payments.message import PaymentUpdate
+from servicekit.oidc import OidcAuthError
 from tests.fakes import FakeAuthenticator, FakeCollection, FakePublisher, failing_publisher
 from writer.app import create_app
 from writer.config import WriterConfig
-from writer.push_auth import PushAuthError
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 
 CONFIG = WriterConfig(
@@ -155,7 +155,7 @@ def test_when_dead_lettering_fails_the_message_is_not_acked():
 
 
 def test_a_refused_token_is_answered_with_its_status_and_nothing_is_written():
-    harness = Harness(auth=FakeAuthenticator(refuse=PushAuthError(403, "wrong signer")))
+    harness = Harness(auth=FakeAuthenticator(refuse=OidcAuthError(403, "wrong signer")))
     [charge, _] = updates_for(card_success_events(Payment()))
     assert harness.push_update(charge).status_code == 403
     assert harness.collection.reads == harness.collection.writes == 0

@@ -1,8 +1,9 @@
-"""Push request authentication: the OIDC token Pub/Sub attaches, checked with google-auth.
+"""OIDC bearer tokens from Google (Pub/Sub push, Cloud Scheduler), checked with google-auth.
 
-Checks signature (Google's certs), expiry, audience (PUSH_AUDIENCE) and signer
-(PUSH_SERVICE_ACCOUNT, with email_verified). The local emulator sends no token, so the local
-stack alone runs with PUSH_AUTH=disabled, announced by a warning at start.
+Checks signature (Google's certs), expiry, audience and signer (a service account's email, with
+email_verified). The writer uses it for push requests (PUSH_AUDIENCE, PUSH_SERVICE_ACCOUNT);
+ingest for the scheduler's /tasks/reconcile. The local emulator sends no token, so the local
+stack alone runs the writer with PUSH_AUTH=disabled, announced by a warning at start.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 
 
-class PushAuthError(Exception):
+class OidcAuthError(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
@@ -23,6 +24,8 @@ class PushAuthError(Exception):
 
 
 class GoogleOidcAuthenticator:
+    """Raises OidcAuthError(401 or 403) unless the bearer token is from `service_account`."""
+
     def __init__(
         self,
         audience: str,
@@ -43,7 +46,7 @@ class GoogleOidcAuthenticator:
         from google.oauth2 import id_token
 
         if not authorization or not authorization.startswith("Bearer "):
-            raise PushAuthError(401, "missing bearer token")
+            raise OidcAuthError(401, "missing bearer token")
         token = authorization.removeprefix("Bearer ").strip()
         kwargs: dict[str, Any] = {"audience": self._audience}
         if self._certs_url:
@@ -51,15 +54,15 @@ class GoogleOidcAuthenticator:
         try:
             claims = id_token.verify_token(token, self._request, **kwargs)
         except google_exceptions.TransportError as exc:
-            raise PushAuthError(
+            raise OidcAuthError(
                 401, "token cannot be verified right now (certs unavailable)"
             ) from exc
         except (ValueError, google_exceptions.GoogleAuthError) as exc:
-            raise PushAuthError(401, f"invalid token: {type(exc).__name__}") from exc
+            raise OidcAuthError(401, f"invalid token: {type(exc).__name__}") from exc
         if claims.get("iss") not in GOOGLE_ISSUERS:
-            raise PushAuthError(403, "token not issued by Google")
+            raise OidcAuthError(403, "token not issued by Google")
         if claims.get("email") != self._service_account or not claims.get("email_verified"):
-            raise PushAuthError(403, "token not signed by the push service account")
+            raise OidcAuthError(403, "token not signed by the push service account")
 
 
 class NoAuthentication:
