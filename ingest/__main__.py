@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ingest.config import IngestConfig
+from servicekit import logs
 from servicekit.serve import serve
 from servicekit.settings import InvalidSetting, MissingSetting
 
@@ -18,6 +19,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve HTTP on $PORT (the default)")
+    reconcile_cmd = sub.add_parser(
+        "reconcile",
+        help="publish Stripe's events of the handled types since a time, as the webhook would "
+        "(safe to run any time)",
+        description="List Stripe events of the handled types (all pages) created in the last "
+        "--since and publish each once to PUBSUB_TOPIC, as the webhook would. Needs "
+        "STRIPE_SECRET_KEY and GOOGLE_CLOUD_PROJECT. Exit 1 if any publish failed.",
+    )
+    reconcile_cmd.add_argument(
+        "--since", default="24h", help="how far back: 90m, 24h, 7d (at most 30d); default 24h"
+    )
+    register_cmd = sub.add_parser(
+        "register-webhook",
+        help="create the Stripe webhook endpoint and store its signing secret in Secret Manager",
+        description="Create a Stripe webhook endpoint for exactly the handled event types, pinned "
+        "to ingest's API version, and add its signing secret as a new version of a Secret "
+        "Manager secret (never printed). Needs STRIPE_SECRET_KEY (webhook endpoints: write) and "
+        "GOOGLE_CLOUD_PROJECT.",
+    )
+    register_cmd.add_argument(
+        "--url", required=True, help="public URL of ingest's webhook: https://…/webhooks/stripe"
+    )
+    register_cmd.add_argument(
+        "--secret-id",
+        default="stripe-webhook-secret",
+        help="Secret Manager secret (id or projects/…/secrets/…) that STRIPE_WEBHOOK_SECRET is "
+        "read from; default stripe-webhook-secret",
+    )
     args = parser.parse_args(argv)
     if args.command in (None, "serve"):
         try:
@@ -26,6 +55,77 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         serve("ingest.app:create_app_from_env()")
+        return 0
+    logs.configure()
+    try:
+        if args.command == "reconcile":
+            return _reconcile(args.since)
+        return _register_webhook(args.url, args.secret_id)
+    except (MissingSetting, InvalidSetting) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _reconcile(since_text: str) -> int:
+    import time
+
+    from ingest.ports import StripeFailure
+    from ingest.reconcile import InvalidSince, parse_since, reconcile
+    from ingest.stripe_client import StripeApiGateway
+    from servicekit.pubsub import PubSubPublisher
+
+    try:
+        since = parse_since(since_text)
+    except InvalidSince as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    config = IngestConfig.from_env(need_webhook_secret=False)
+    stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
+    publisher = PubSubPublisher(config.project, config.topic, timeout=config.publish_timeout)
+    try:
+        report = reconcile(stripe, publisher, int(time.time()) - since)
+    except StripeFailure as exc:
+        print(
+            f"error: Stripe events could not be listed ({exc.kind}): {exc.message}", file=sys.stderr
+        )
+        return 1
+    finally:
+        publisher.close()
+    print(
+        f"listed {report.listed} event(s) since {since_text} ago: published {report.published}, "
+        f"ignored {report.ignored}, duplicates {report.duplicates}, malformed {report.malformed}, "
+        f"failed {report.failed}"
+    )
+    for event_id in report.failed_event_ids:
+        print(f"  not published: {event_id}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _register_webhook(url: str, secret_id: str) -> int:
+    from ingest.ports import StripeFailure
+    from ingest.registration import InvalidWebhookUrl, SecretNotStored, register_webhook
+    from ingest.secret_manager import SecretManagerSecrets
+    from ingest.stripe_client import StripeApiGateway
+
+    config = IngestConfig.from_env(need_webhook_secret=False)
+    stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
+    try:
+        registration = register_webhook(
+            stripe, SecretManagerSecrets(config.project), url, secret_id
+        )
+    except InvalidWebhookUrl as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StripeFailure as exc:
+        print(f"error: Stripe refused ({exc.kind}): {exc.message}", file=sys.stderr)
+        return 1
+    except SecretNotStored as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created webhook endpoint {registration.endpoint_id} for {registration.url}")
+    print(f"  events: {', '.join(registration.enabled_events)}")
+    print(f"  signing secret stored as {registration.secret_version}")
+    print("  redeploy ingest (or let it pick up the latest version) to start verifying with it")
     return 0
 
 

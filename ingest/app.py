@@ -9,8 +9,11 @@ from collections.abc import Callable, Sequence
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from ingest.api import api_blueprint
 from ingest.config import IngestConfig
-from ingest.ports import Publisher
+from ingest.ports import Authenticator, Publisher, StripeGateway
+from ingest.ratelimit import ClientRateLimiter
+from ingest.tasks import tasks_blueprint
 from ingest.webhook import request_too_large, webhook_blueprint
 from servicekit import logs
 
@@ -22,12 +25,23 @@ def create_app(
     publisher: Publisher,
     clock: Callable[[], float] = time.time,
     webhook_secrets: Callable[[], Sequence[str]] | None = None,
+    stripe: StripeGateway | None = None,
+    reconcile_authenticator: Authenticator | None = None,
+    rate_limiter: ClientRateLimiter | None = None,
 ) -> Flask:
+    """Without `stripe`, only the webhook is served (/v1/* and /tasks/* need Stripe calls).
+    Without `reconcile_authenticator`, /tasks/reconcile refuses every request."""
     app = Flask("ingest")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.register_blueprint(
         webhook_blueprint(publisher, webhook_secrets or (lambda: config.webhook_secrets), clock)
     )
+    if stripe is not None:
+        limiter = rate_limiter or ClientRateLimiter(
+            config.rate_limit_per_minute, config.rate_limit_burst, time.monotonic
+        )
+        app.register_blueprint(api_blueprint(config, stripe, publisher, limiter, clock))
+        app.register_blueprint(tasks_blueprint(stripe, publisher, reconcile_authenticator, clock))
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -51,10 +65,31 @@ def create_app(
 
 def create_app_from_env() -> Flask:
     """The one place real clients are built (gunicorn calls this once per worker)."""
+    from ingest.stripe_client import StripeApiGateway
+    from servicekit.oidc import GoogleOidcAuthenticator
     from servicekit.pubsub import PubSubPublisher
 
     logs.configure()
     config = IngestConfig.from_env()
     publisher = PubSubPublisher(config.project, config.topic, timeout=config.publish_timeout)
-    log.info("ingest started", extra={"topic": publisher.topic_path})
-    return create_app(config, publisher)
+    stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
+    authenticator: Authenticator | None = None
+    if config.reconcile_audience and config.reconcile_service_account:
+        authenticator = GoogleOidcAuthenticator(
+            config.reconcile_audience, config.reconcile_service_account
+        )
+    else:
+        log.warning(
+            "RECONCILE_AUDIENCE / RECONCILE_SERVICE_ACCOUNT not set: /tasks/reconcile refuses "
+            "every request (the reconcile command still works)"
+        )
+    log.info(
+        "ingest started",
+        extra={
+            "topic": publisher.topic_path,
+            "stripe_api_base": config.stripe_api_base or "https://api.stripe.com",
+            "products": len(config.catalog),
+            "allowed_origins": list(config.allowed_origins),
+        },
+    )
+    return create_app(config, publisher, stripe=stripe, reconcile_authenticator=authenticator)

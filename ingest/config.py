@@ -33,12 +33,24 @@ class IngestConfig:
     catalog: Mapping[str, Product] = field(default_factory=dict)
     publish_timeout: float = 10.0
     max_body_bytes: int = 1024 * 1024
+    reconcile_audience: str | None = None
+    reconcile_service_account: str | None = None
+    rate_limit_per_minute: float = 60.0
+    rate_limit_burst: int = 20
+
+    @property
+    def reconcile_auth_configured(self) -> bool:
+        return bool(self.reconcile_audience and self.reconcile_service_account)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> IngestConfig:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, need_webhook_secret: bool = True
+    ) -> IngestConfig:
+        """`need_webhook_secret=False` for the commands (reconcile, register-webhook): they
+        verify no signature, and register-webhook runs before the secret exists."""
         env = Env(environ)
         secrets = env.csv("STRIPE_WEBHOOK_SECRET")
-        if not secrets:
+        if not secrets and need_webhook_secret:
             raise MissingSetting(
                 "STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret(s), whsec_…"
             )
@@ -51,6 +63,10 @@ class IngestConfig:
             allowed_origins=env.csv("ALLOWED_ORIGINS"),
             catalog=parse_catalog(env.optional("CATALOG")),
             publish_timeout=env.number("PUBLISH_TIMEOUT_SECONDS", 10.0),
+            reconcile_audience=env.optional("RECONCILE_AUDIENCE") or None,
+            reconcile_service_account=env.optional("RECONCILE_SERVICE_ACCOUNT") or None,
+            rate_limit_per_minute=env.number("RATE_LIMIT_PER_MINUTE", 60.0),
+            rate_limit_burst=max(1, int(env.number("RATE_LIMIT_BURST", 20))),
         )
 
 

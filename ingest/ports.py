@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 
 class Publisher(Protocol):
@@ -14,3 +14,87 @@ class Publisher(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> float: ...
+
+
+class StripeGateway(Protocol):
+    """The Stripe calls ingest makes; objects come back as plain JSON dicts (Stripe's wire shape).
+
+    Every failure is raised as `StripeFailure`, so callers never see the SDK's exceptions.
+    """
+
+    def create_customer(self, name: str, email: str | None, idempotency_key: str | None) -> str:
+        """Create a Customer; return its id (`cus_…`)."""
+        ...
+
+    def create_payment_intent(
+        self,
+        amount: int,
+        currency: str,
+        customer_id: str,
+        metadata: Mapping[str, str],
+        description: str,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        """Create a PaymentIntent with automatic payment methods; return it."""
+        ...
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
+        """The PaymentIntent with `latest_charge` and `customer` expanded."""
+        ...
+
+    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
+        """The Checkout Session with `payment_intent.latest_charge` expanded."""
+        ...
+
+    def list_events(self, types: Sequence[str], created_gte: int) -> Iterator[dict[str, Any]]:
+        """Every event of `types` created at or after `created_gte`, all pages, newest first."""
+        ...
+
+    def create_webhook_endpoint(
+        self, url: str, enabled_events: Sequence[str], description: str
+    ) -> dict[str, Any]:
+        """Create a webhook endpoint; the result carries `id` and, only now, `secret`."""
+        ...
+
+
+class StripeFailure(Exception):
+    """A Stripe call that did not succeed, classified for what the caller should answer.
+
+    kind: card (declined: show the message), invalid_request (our request was wrong),
+    idempotency (a key reused with other parameters), not_found, authentication / permission
+    (the key is wrong or lacks a permission: configuration), rate_limit, unavailable (Stripe
+    5xx, timeout or connection error, after the client's own retries).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        http_status: int | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.http_status = http_status
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in ("rate_limit", "unavailable")
+
+
+class SecretStore(Protocol):
+    def add_version(self, secret_id: str, payload: bytes) -> str:
+        """Store `payload` as a new version of the secret; return the version's name."""
+        ...
+
+
+class Authenticator(Protocol):
+    def verify(self, authorization: str | None) -> None:
+        """Raise servicekit.oidc.OidcAuthError unless the Authorization header is acceptable."""
+        ...

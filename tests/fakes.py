@@ -70,3 +70,105 @@ class FakeAuthenticator:
         self.seen.append(authorization)
         if self.refuse:
             raise self.refuse
+
+
+@dataclass
+class FakeStripe:
+    """The StripeGateway port in memory: idempotency keys replay, scripted StripeFailures."""
+
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_next: list[Exception] = field(default_factory=list)
+    replies: dict[str, Any] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def _maybe_fail(self, call: str) -> None:
+        self.calls.append(call)
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+
+    def create_customer(self, name: str, email: str | None, idempotency_key: str | None) -> str:
+        self._maybe_fail("create_customer")
+        if idempotency_key and idempotency_key in self.replies:
+            return str(self.replies[idempotency_key])
+        customer_id = f"cus_{len(self.customers) + 1}"
+        self.customers[customer_id] = {"id": customer_id, "name": name, "email": email}
+        if idempotency_key:
+            self.replies[idempotency_key] = customer_id
+        return customer_id
+
+    def create_payment_intent(
+        self,
+        amount: int,
+        currency: str,
+        customer_id: str,
+        metadata: Mapping[str, str],
+        description: str,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        self._maybe_fail("create_payment_intent")
+        if idempotency_key and idempotency_key in self.replies:
+            return copy.deepcopy(self.replies[idempotency_key])
+        intent_id = f"pi_{len(self.intents) + 1}"
+        intent = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": amount,
+            "currency": currency,
+            "customer": customer_id,
+            "metadata": dict(metadata),
+            "description": description,
+            "automatic_payment_methods": {"enabled": True},
+            "client_secret": f"{intent_id}_secret_x",
+            "status": "requires_payment_method",
+            "latest_charge": None,
+        }
+        self.intents[intent_id] = intent
+        if idempotency_key:
+            self.replies[idempotency_key] = copy.deepcopy(intent)
+        return copy.deepcopy(intent)
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
+        from ingest.ports import StripeFailure
+
+        self._maybe_fail("retrieve_payment_intent")
+        if payment_intent_id not in self.intents:
+            raise StripeFailure("not_found", f"No such payment_intent: '{payment_intent_id}'", 404)
+        return copy.deepcopy(self.intents[payment_intent_id])
+
+    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
+        from ingest.ports import StripeFailure
+
+        self._maybe_fail("retrieve_checkout_session")
+        if session_id not in self.sessions:
+            raise StripeFailure("not_found", f"No such checkout.session: '{session_id}'", 404)
+        return copy.deepcopy(self.sessions[session_id])
+
+    def list_events(self, types: Any, created_gte: int) -> Any:
+        self._maybe_fail("list_events")
+        for event in sorted(self.events, key=lambda e: -int(e["created"])):
+            if event["type"] in types and event["created"] >= created_gte:
+                yield copy.deepcopy(event)
+
+    def create_webhook_endpoint(self, url: str, enabled_events: Any, description: str) -> Any:
+        self._maybe_fail("create_webhook_endpoint")
+        return {
+            "id": "we_1",
+            "url": url,
+            "enabled_events": list(enabled_events),
+            "secret": "whsec_new",
+        }
+
+
+@dataclass
+class FakeSecretStore:
+    fail_with: Exception | None = None
+    versions: dict[str, list[bytes]] = field(default_factory=dict)
+
+    def add_version(self, secret_id: str, payload: bytes) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.versions.setdefault(secret_id, []).append(payload)
+        return f"projects/p/secrets/{secret_id}/versions/{len(self.versions[secret_id])}"

@@ -1,0 +1,102 @@
+"""A payment pulled from Stripe -> the PaymentUpdate to publish and the answer for the page. Pure.
+
+The page asks after a redirect or a timeout whether its payment went through; the answer comes
+from Stripe itself (not from our records), and the same snapshot is published so that a late or
+lost webhook does not leave the Wix record behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ingest.normalize import Ignored, normalize_snapshot
+from payments.message import PaymentUpdate
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: str
+    paid_with: str | None
+    amount: int | None
+    currency: str | None
+    payment_intent_id: str | None
+    update: PaymentUpdate | None  # None: nothing to record yet (no outcome)
+
+    def answer(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "paid_with": self.paid_with,
+            "amount": self.amount,
+            "currency": self.currency,
+            "payment_intent_id": self.payment_intent_id,
+        }
+
+
+def verify_intent(intent: dict[str, Any], retrieved_at: int) -> Verification:
+    """A PaymentIntent with latest_charge (and customer) expanded."""
+    result = normalize_snapshot(intent, retrieved_at)
+    if isinstance(result, Ignored):
+        # requires_payment_method without an error, requires_action, …: not an outcome yet.
+        return Verification(
+            status=str(intent.get("status") or "unknown"),
+            paid_with=None,
+            amount=_int_or_none(intent.get("amount")),
+            currency=_text(intent.get("currency")),
+            payment_intent_id=_text(intent.get("id")),
+            update=None,
+        )
+    return _from_update(result)
+
+
+def verify_checkout_session(session: dict[str, Any], retrieved_at: int) -> Verification:
+    """A Checkout Session (Payment Link) with payment_intent.latest_charge expanded."""
+    intent = session.get("payment_intent")
+    if not isinstance(intent, dict):
+        # No PaymentIntent yet: the customer has not paid (open) or never will (expired).
+        return Verification(
+            status=str(session.get("status") or "open"),
+            paid_with=None,
+            amount=_int_or_none(session.get("amount_total")),
+            currency=_text(session.get("currency")),
+            payment_intent_id=None,
+            update=None,
+        )
+    verification = verify_intent(intent, retrieved_at)
+    update = verification.update
+    if update is None:
+        return verification
+    # Payment Links create the Customer (if at all) on the session, and collect the name there;
+    # fill what the intent leaves empty, never overriding what it says.
+    changes: dict[str, Any] = {}
+    customer = session.get("customer")
+    customer_id = customer.get("id") if isinstance(customer, dict) else customer
+    if update.customer_id is None and isinstance(customer_id, str) and customer_id:
+        changes["customer_id"] = customer_id
+    details = session.get("customer_details")
+    name = details.get("name") if isinstance(details, dict) else None
+    if update.first_name is None and isinstance(name, str) and name.strip():
+        changes["first_name"] = name.split()[0]
+    if changes:
+        update = dataclasses.replace(update, **changes)
+    return _from_update(update)
+
+
+def _from_update(update: PaymentUpdate) -> Verification:
+    return Verification(
+        status=update.status.value,
+        paid_with=update.paid_with,
+        amount=update.amount,
+        currency=update.currency,
+        payment_intent_id=update.payment_intent_id,
+        update=update,
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
