@@ -1,0 +1,365 @@
+"""The real StripeApiGateway (stripe-python's StripeClient) against the Stripe stand-in over HTTP.
+
+The stand-in follows Stripe's wire format (form bodies, Idempotency-Key, error objects, list
+pagination), so these tests show what the adapter really sends and how it reads the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from devstack.stripe_fixtures import Payment, event
+from ingest.app import create_app
+from ingest.config import IngestConfig, Product
+from ingest.normalize import HANDLED_EVENT_TYPES
+from ingest.ports import StripeFailure
+from ingest.reconcile import reconcile
+from ingest.registration import register_webhook
+from ingest.stripe_client import STRIPE_API_VERSION, StripeApiGateway
+from payments.message import PaymentUpdate, Source
+from tests.fakes import FakePublisher, FakeSecretStore
+from tests.stripe_standin_server import StandinControl, running_stripe_standin
+
+SITE = "https://shop.example.com"
+KEY = "sk_test_standin"
+# What README lists for a restricted key (ingest's service); register-webhook needs its own.
+SERVICE_PERMISSIONS = [
+    "rak_customer_write",
+    "rak_payment_intent_write",
+    "rak_charge_read",
+    "rak_checkout_session_read",
+    "rak_event_read",
+]
+
+
+@pytest.fixture(scope="module")
+def standin_url() -> Iterator[str]:
+    with running_stripe_standin() as url:
+        yield url
+
+
+@pytest.fixture
+def standin(standin_url: str) -> StandinControl:
+    control = StandinControl(standin_url)
+    control.reset()
+    return control
+
+
+@pytest.fixture
+def gateway(standin: StandinControl) -> StripeApiGateway:
+    # Short timeouts and one retry keep failure tests quick; the defaults are in stripe_client.
+    return StripeApiGateway(KEY, api_base=standin.url, timeout=(2, 5), max_network_retries=1)
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+def client(gateway, publisher):
+    config = IngestConfig(
+        project="p",
+        topic="t",
+        webhook_secrets=("whsec_x",),
+        stripe_secret_key=KEY,
+        allowed_origins=(SITE,),
+        catalog={"tee": Product("tee", "T-shirt", 1999, "usd")},
+    )
+    return create_app(config, publisher, stripe=gateway).test_client()
+
+
+def pay(client, body=None, key=None, origin=SITE):
+    headers = {"Origin": origin} if origin else {}
+    if key:
+        headers["Idempotency-Key"] = key
+    return client.post(
+        "/v1/payment-intents",
+        json=body or {"first_name": "Ada", "email": "ada@example.com", "product": "tee"},
+        headers=headers,
+    )
+
+
+# --- payment intents ------------------------------------------------------------------------
+def test_the_catalog_amount_is_charged_whatever_the_client_sends(client, standin):
+    response = pay(
+        client,
+        {"first_name": "Ada", "product": "tee", "quantity": 2, "amount": 1, "currency": "eur"},
+    )
+    assert response.status_code == 200
+    [intent] = standin.get("state")["payment_intents"]
+    assert (intent["amount"], intent["currency"]) == (3998, "usd")
+    assert response.json == {
+        "client_secret": intent["client_secret"],
+        "payment_intent_id": intent["id"],
+        "amount": 3998,
+        "currency": "usd",
+    }
+    [customer] = standin.get("state")["customers"]
+    assert (customer["name"], customer["email"]) == ("Ada", None)
+    assert intent["customer"] == customer["id"]
+    assert intent["metadata"] == {"first_name": "Ada", "product": "tee", "quantity": "2"}
+    assert intent["automatic_payment_methods"]["enabled"] is True
+    [sent] = standin.requests("POST", "/v1/payment_intents")
+    assert sent["stripe_version"] == STRIPE_API_VERSION
+    assert sent["params"]["automatic_payment_methods"] == {"enabled": "true"}
+
+
+def test_a_double_submit_makes_one_payment_intent(client, standin):
+    first = pay(client, key="9b2f-double-click")
+    second = pay(client, key="9b2f-double-click")
+    assert first.status_code == second.status_code == 200
+    assert first.json == second.json
+    state = standin.get("state")
+    assert (len(state["payment_intents"]), len(state["customers"])) == (1, 1)
+    sent = standin.requests("POST", "/v1/payment_intents")
+    assert [r["replayed"] for r in sent] == [False, True]
+    assert sent[0]["idempotency_key"] == "wix-page:payment_intent:9b2f-double-click"
+
+
+def test_the_same_key_for_a_different_payment_is_refused(client, standin):
+    assert pay(client, key="k-reused").status_code == 200
+    other = pay(client, {"first_name": "Grace", "product": "tee"}, key="k-reused")
+    assert other.status_code == 409
+    assert len(standin.get("state")["payment_intents"]) == 1
+
+
+def test_a_disallowed_origin_is_refused_before_stripe_is_called(client, standin):
+    response = pay(client, origin="https://evil.example")
+    assert response.status_code == 403
+    assert standin.get("requests") == []
+
+
+def test_a_card_error_gives_the_customer_stripes_message(client, standin):
+    standin.fault(path="/v1/payment_intents", method="POST", status=402)
+    response = pay(client)
+    assert response.status_code == 402
+    assert response.json == {
+        "error": "Your card was declined.",
+        "code": "card_declined",
+        "type": "card_error",
+    }
+
+
+def test_stripe_5xx_after_the_clients_retries_is_a_503_to_retry_later(client, standin):
+    standin.fault(path="/v1/customers", status=500, times=5)
+    response = pay(client)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "unavailable" in response.json["error"]
+    assert len(standin.requests("POST", "/v1/customers")) == 2  # first try + one retry
+    assert standin.get("state")["payment_intents"] == []
+
+
+def test_one_stripe_5xx_is_retried_by_the_client_with_the_same_key(client, standin):
+    standin.fault(path="/v1/payment_intents", status=503, times=1)
+    response = pay(client, key="k-retry")
+    assert response.status_code == 200
+    sent = standin.requests("POST", "/v1/payment_intents")
+    assert [r["status"] for r in sent] == [503, 200]
+    assert {r["idempotency_key"] for r in sent} == {"wix-page:payment_intent:k-retry"}
+    assert len(standin.get("state")["payment_intents"]) == 1
+
+
+def test_stripe_unreachable_is_a_503(publisher):
+    from devstack.processes import free_port
+
+    gateway = StripeApiGateway(
+        KEY, api_base=f"http://127.0.0.1:{free_port()}", timeout=(0.5, 1), max_network_retries=0
+    )
+    with pytest.raises(StripeFailure) as caught:
+        gateway.create_customer("Ada", None, None)
+    assert caught.value.kind == "unavailable"
+
+
+def test_a_wrong_key_is_an_authentication_failure(standin):
+    gateway = StripeApiGateway("not-a-key", api_base=standin.url, max_network_retries=0)
+    with pytest.raises(StripeFailure) as caught:
+        gateway.create_customer("Ada", None, None)
+    assert (caught.value.kind, caught.value.http_status) == ("authentication", 401)
+
+
+# --- verify ---------------------------------------------------------------------------------
+def new_intent(client) -> str:
+    return str(pay(client).json["payment_intent_id"])
+
+
+@pytest.mark.parametrize(
+    ("outcome", "method", "status", "paid_with"),
+    [
+        ("succeeded", "apple_pay", "succeeded", "apple_pay"),
+        ("failed", "card", "failed", "card"),
+        ("processing", "us_bank_account", "processing", "us_bank_account"),
+    ],
+)
+def test_verify_returns_and_publishes_the_payment(
+    client, standin, publisher, outcome, method, status, paid_with
+):
+    intent_id = new_intent(client)
+    standin.settle(intent_id, status=outcome, method=method)
+    response = client.post(
+        "/v1/payments/verify", json={"payment_intent_id": intent_id}, headers={"Origin": SITE}
+    )
+    assert response.status_code == 200
+    assert response.json == {
+        "status": status,
+        "paid_with": paid_with,
+        "amount": 1999,
+        "currency": "usd",
+        "payment_intent_id": intent_id,
+        "recorded": True,
+    }
+    [message] = publisher.published
+    update = PaymentUpdate.from_json(message.data)
+    customer_id = standin.get("state")["customers"][0]["id"]
+    assert (update.source, update.status.value, update.payment_intent_id) == (
+        Source.VERIFY,
+        status,
+        intent_id,
+    )
+    assert (update.first_name, update.customer_id) == ("Ada", customer_id)
+    if status == "failed":
+        assert update.failure_message == "Your card was declined."
+    [sent] = standin.requests("GET", f"/v1/payment_intents/{intent_id}")
+    assert sorted(sent["params"]["expand"]) == ["customer", "latest_charge"]
+
+
+def test_verify_of_a_checkout_session(client, standin, publisher):
+    session = standin.post(
+        "checkout_sessions",
+        {
+            "amount": 4500,
+            "currency": "eur",
+            "outcome": "succeeded",
+            "method": "card",
+            "customer": None,
+            "customer_details": {"name": "Grace Hopper", "email": "grace@example.com"},
+        },
+    )
+    response = client.post("/v1/payments/verify", json={"checkout_session_id": session["id"]})
+    assert response.json == {
+        "status": "succeeded",
+        "paid_with": "card",
+        "amount": 4500,
+        "currency": "eur",
+        "payment_intent_id": session["payment_intent"],
+        "recorded": True,
+    }
+    update = PaymentUpdate.from_json(publisher.published[0].data)
+    assert (update.first_name, update.payment_intent_id) == ("Grace", session["payment_intent"])
+    [sent] = standin.requests("GET", f"/v1/checkout/sessions/{session['id']}")
+    assert sent["params"]["expand"] == ["payment_intent.latest_charge"]
+
+
+def test_verify_of_an_unknown_payment_is_404(client, standin):
+    response = client.post("/v1/payments/verify", json={"payment_intent_id": "pi_unknown1"})
+    assert response.status_code == 404
+
+
+# --- reconcile ------------------------------------------------------------------------------
+def test_reconcile_over_several_pages_publishes_each_event_once(gateway, standin, publisher):
+    now = 1_800_000_000
+    handled = [
+        event(
+            HANDLED_EVENT_TYPES[i % len(HANDLED_EVENT_TYPES)],
+            Payment(intent_id=f"pi_{i:04d}").intent("succeeded")
+            if i % len(HANDLED_EVENT_TYPES) < 4
+            else Payment(intent_id=f"pi_{i:04d}").charge(),
+            created=now - 1000 + i,
+            event_id=f"evt_{i:04d}",
+        )
+        for i in range(230)
+    ]
+    noise = [event("customer.created", {"id": "cus_1"}, created=now - 10, event_id="evt_noise")]
+    too_old = [
+        event("charge.succeeded", Payment().charge(), created=now - 5000, event_id="evt_old")
+    ]
+    standin.post("events", {"events": [*handled, *noise, *too_old]})
+
+    report = reconcile(gateway, publisher, created_gte=now - 3600)
+
+    assert (report.listed, report.published, report.failed) == (230, 230, 0)
+    published_ids = [m.attributes["event_id"] for m in publisher.published]
+    assert sorted(published_ids) == sorted(e["id"] for e in handled)  # each once, no noise
+    pages = standin.requests("GET", "/v1/events")
+    assert len(pages) == 3
+    assert sorted(pages[0]["params"]["types"]) == sorted(HANDLED_EVENT_TYPES)
+    assert pages[0]["params"]["created"] == {"gte": str(now - 3600)}
+    assert "starting_after" not in pages[0]["params"]
+    assert pages[1]["params"]["starting_after"] == published_ids[99]
+    assert {PaymentUpdate.from_json(m.data).source for m in publisher.published} == {
+        Source.RECONCILE
+    }
+
+
+# --- register-webhook -----------------------------------------------------------------------
+def test_register_webhook_creates_the_endpoint_and_stores_its_secret(gateway, standin):
+    store = FakeSecretStore()
+    registration = register_webhook(
+        gateway, store, "https://ingest.example.com/webhooks/stripe", "stripe-webhook-secret"
+    )
+    [endpoint] = standin.get("state")["webhook_endpoints"]
+    assert endpoint["id"] == registration.endpoint_id
+    assert endpoint["enabled_events"] == list(HANDLED_EVENT_TYPES)
+    assert endpoint["api_version"] == STRIPE_API_VERSION
+    assert store.versions["stripe-webhook-secret"] == [endpoint["secret"].encode()]
+
+
+# --- restricted key -------------------------------------------------------------------------
+def test_a_restricted_key_with_the_readme_permissions_does_everything_the_service_does(
+    standin, publisher
+):
+    restricted = "rk_test_ingest"
+    standin.post("restricted_keys", {restricted: SERVICE_PERMISSIONS})
+    gateway = StripeApiGateway(restricted, api_base=standin.url, max_network_retries=0)
+    customer = gateway.create_customer("Ada", None, None)
+    intent = gateway.create_payment_intent(1999, "usd", customer, {"first_name": "Ada"}, "T", None)
+    standin.settle(intent["id"], status="succeeded")
+    assert gateway.retrieve_payment_intent(intent["id"])["latest_charge"]["status"] == "succeeded"
+    session = standin.post("checkout_sessions", {"outcome": "succeeded"})
+    assert (
+        gateway.retrieve_checkout_session(session["id"])["payment_intent"]["status"] == "succeeded"
+    )
+    assert reconcile(gateway, publisher, created_gte=0).published >= 2
+    with pytest.raises(StripeFailure) as caught:  # register-webhook needs its own permission
+        gateway.create_webhook_endpoint("https://x.example/webhooks/stripe", ["charge.failed"], "d")
+    assert caught.value.kind == "permission"
+
+
+def test_a_restricted_key_without_charge_read_cannot_verify(standin):
+    restricted = "rk_test_no_charges"
+    permissions = [p for p in SERVICE_PERMISSIONS if p != "rak_charge_read"]
+    standin.post("restricted_keys", {restricted: permissions})
+    gateway = StripeApiGateway(restricted, api_base=standin.url, max_network_retries=0)
+    with pytest.raises(StripeFailure) as caught:
+        gateway.retrieve_payment_intent("pi_any")
+    assert (caught.value.kind, caught.value.http_status) == ("permission", 403)
+
+
+# --- the stand-in itself follows Stripe's wire format -----------------------------------------
+def test_standin_refuses_unknown_parameters_and_missing_keys_like_stripe(standin):
+    auth = {"Authorization": f"Bearer {KEY}"}
+    unknown = requests.post(
+        f"{standin.url}/v1/payment_intents",
+        data={"amount": "100", "currency": "usd", "x": "1"},
+        headers=auth,
+        timeout=5,
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == "parameter_unknown"
+    missing = requests.post(
+        f"{standin.url}/v1/payment_intents", data={"currency": "usd"}, headers=auth, timeout=5
+    )
+    assert missing.json()["error"] == {
+        "type": "invalid_request_error",
+        "code": "parameter_missing",
+        "param": "amount",
+        "message": "Missing required param: amount.",
+        "doc_url": "https://docs.stripe.com/error-codes/parameter-missing",
+    }
+    no_key = requests.get(f"{standin.url}/v1/events", timeout=5)
+    assert no_key.status_code == 401
+    assert no_key.json()["error"]["type"] == "invalid_request_error"
