@@ -15,6 +15,7 @@ from ingest.ports import Authenticator, Publisher, StripeGateway
 from ingest.ratelimit import ClientRateLimiter
 from ingest.tasks import tasks_blueprint
 from ingest.webhook import request_too_large, webhook_blueprint
+from ingest.webhook_secrets import WebhookSecrets
 from servicekit import logs
 
 log = logging.getLogger("ingest")
@@ -72,6 +73,13 @@ def create_app_from_env() -> Flask:
     logs.configure()
     config = IngestConfig.from_env()
     publisher = PubSubPublisher(config.project, config.topic, timeout=config.publish_timeout)
+    secrets = WebhookSecrets(config.webhook_secrets)
+    if config.webhook_secret_id:
+        from ingest.secret_manager import SecretManagerSecrets
+
+        secrets = WebhookSecrets(
+            config.webhook_secrets, SecretManagerSecrets(config.project), config.webhook_secret_id
+        )
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     authenticator: Authenticator | None = None
     if config.reconcile_audience and config.reconcile_service_account:
@@ -92,4 +100,10 @@ def create_app_from_env() -> Flask:
             "allowed_origins": list(config.allowed_origins),
         },
     )
-    return create_app(config, publisher, stripe=stripe, reconcile_authenticator=authenticator)
+    return create_app(
+        config,
+        publisher,
+        webhook_secrets=secrets,
+        stripe=stripe,
+        reconcile_authenticator=authenticator,
+    )

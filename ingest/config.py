@@ -29,6 +29,8 @@ class IngestConfig:
     webhook_secrets: tuple[str, ...] = field(repr=False)
     stripe_secret_key: str = field(repr=False)
     stripe_api_base: str | None = None
+    # Secret Manager secret whose enabled versions are also accepted (rotation, no redeploy).
+    webhook_secret_id: str | None = None
     allowed_origins: tuple[str, ...] = ()
     catalog: Mapping[str, Product] = field(default_factory=dict)
     publish_timeout: float = 10.0
@@ -50,7 +52,8 @@ class IngestConfig:
         verify no signature, and register-webhook runs before the secret exists."""
         env = Env(environ)
         secrets = env.csv("STRIPE_WEBHOOK_SECRET")
-        if not secrets and need_webhook_secret:
+        secret_id = env.optional("STRIPE_WEBHOOK_SECRET_ID") or None
+        if not secrets and not secret_id and need_webhook_secret:
             raise MissingSetting(
                 "STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret(s), whsec_…"
             )
@@ -58,6 +61,7 @@ class IngestConfig:
             project=env.required("GOOGLE_CLOUD_PROJECT", "project of the Pub/Sub topic"),
             topic=env.optional("PUBSUB_TOPIC", "stripe-payments"),
             webhook_secrets=secrets,
+            webhook_secret_id=secret_id,
             stripe_secret_key=env.required("STRIPE_SECRET_KEY", "Stripe secret or restricted key"),
             stripe_api_base=env.optional("STRIPE_API_BASE") or None,
             allowed_origins=env.csv("ALLOWED_ORIGINS"),

@@ -11,6 +11,7 @@ class SecretManagerSecrets:
 
         self._project = project
         self._client = client or secretmanager.SecretManagerServiceClient()
+        self._payloads: dict[str, str] = {}
 
     def secret_path(self, secret_id: str) -> str:
         if secret_id.startswith("projects/"):
@@ -23,3 +24,17 @@ class SecretManagerSecrets:
         )
         name: str = version.name
         return name
+
+    def enabled_values(self, secret_id: str) -> list[str]:
+        """Every ENABLED version's payload (the webhook verifies against all of them)."""
+        versions = self._client.list_secret_versions(
+            request={"parent": self.secret_path(secret_id), "filter": "state:ENABLED"}
+        )
+        values: list[str] = []
+        for version in versions:
+            if version.name not in self._payloads:
+                # Versions are immutable: read each once, then only list.
+                response = self._client.access_secret_version(request={"name": version.name})
+                self._payloads[version.name] = response.payload.data.decode("utf-8")
+            values.append(self._payloads[version.name])
+        return values

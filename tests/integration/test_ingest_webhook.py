@@ -143,3 +143,34 @@ def test_one_log_line_per_webhook_with_ids_and_never_the_body_or_secret(client, 
 
 def test_healthz_answers(client):
     assert client.get("/healthz").json["status"] == "ok"
+
+
+def test_no_readable_signing_secret_answers_503_so_stripe_retries(publisher):
+    app = create_app(
+        config(webhook_secrets=()), publisher, clock=lambda: NOW, webhook_secrets=lambda: ()
+    )
+    body, header = signed(charge_event(), SECRET, NOW)
+    response = post(app.test_client(), body, header)
+    assert response.status_code == 503
+    assert publisher.published == []
+
+
+def test_a_secret_added_in_secret_manager_verifies_without_a_restart(publisher):
+    from ingest.webhook_secrets import WebhookSecrets
+    from tests.unit.test_webhook_secrets import Clock, FakeVersions
+
+    clock, versions = Clock(), FakeVersions([])
+    secrets = WebhookSecrets(
+        ["whsec_old"], versions, "stripe-webhook-secret", refresh_seconds=300, clock=clock
+    )
+    app = create_app(
+        config(webhook_secrets=("whsec_old",)),
+        publisher,
+        clock=lambda: NOW,
+        webhook_secrets=secrets,
+    )
+    body, header = signed(charge_event(), "whsec_rotated", NOW)
+    assert post(app.test_client(), body, header).status_code == 400
+    versions.values = ["whsec_rotated"]
+    clock.now += 300
+    assert post(app.test_client(), body, header).status_code == 200
