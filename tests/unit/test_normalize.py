@@ -277,3 +277,131 @@ def test_a_verify_snapshot_has_a_stable_synthetic_id_and_a_provisional_paid_on()
     assert first.paid_on == from_unix(P.created + 2)
     assert first.paid_on_is_provisional
     assert first.paid_with == "card"
+
+
+# Both API shapes: what a PaymentIntent event says about the charge depends on the version.
+SHAPES = ["current", "legacy"]
+
+
+def intent_event(payment: Payment, status: str, api: str, event_type: str, at: int = T, **kwargs):
+    return event(
+        event_type, payment.intent(status, api=api, **kwargs), at, f"evt_{event_type}_{at}"
+    )
+
+
+def summary(update):
+    return (
+        update.event_type,
+        update.status.value,
+        update.paid_with,
+        update.amount,
+        update.currency,
+        update.paid_on,
+    )
+
+
+@pytest.mark.parametrize("api", SHAPES)
+@pytest.mark.parametrize(
+    ("method", "currency", "amount"),
+    [
+        ("card", "usd", 1999),
+        ("apple_pay", "usd", 1999),
+        ("google_pay", "eur", 2500),
+        ("link", "usd", 1000),
+        ("card", "jpy", 500),
+    ],
+)
+def test_a_succeeded_intent_reads_the_same_in_both_shapes_except_what_only_the_charge_says(
+    api, method, currency, amount
+):
+    payment = pay(method=method, currency=currency, amount=amount)
+    update = normalize_event(intent_event(payment, "succeeded", api, "payment_intent.succeeded"))
+    # Since 2022-11-15 the intent no longer embeds its charges: the method comes from charge.succeeded.
+    assert summary(update) == (
+        "payment_intent.succeeded",
+        "succeeded",
+        method if api == "legacy" else None,
+        amount,
+        currency,
+        from_unix(T),
+    )
+    charge = normalize_event(event("charge.succeeded", payment.charge(), T, "evt_charge"))
+    assert summary(charge) == (
+        "charge.succeeded",
+        "succeeded",
+        method,
+        amount,
+        currency,
+        from_unix(T),
+    )
+
+
+@pytest.mark.parametrize("api", SHAPES)
+def test_decline_then_success_reads_as_failed_then_succeeded(api):
+    payment = pay(last4="0002")
+    failed_charge = payment.charge(
+        status="failed", failure_message="Your card was declined.", charge_id="ch_declined"
+    )
+    events = [
+        event("charge.failed", failed_charge, T, "evt_a"),
+        intent_event(
+            payment,
+            "requires_payment_method",
+            api,
+            "payment_intent.payment_failed",
+            T,
+            last_error={**DECLINE, "message": "Your card was declined."},
+            charges=[failed_charge],
+        ),
+        event("charge.succeeded", pay(method="apple_pay").charge(), T + 60, "evt_c"),
+        intent_event(pay(method="apple_pay"), "succeeded", api, "payment_intent.succeeded", T + 60),
+    ]
+    got = [summary(normalize_event(e)) for e in events]
+    assert [g[1] for g in got] == ["failed", "failed", "succeeded", "succeeded"]
+    assert got[0][2] == "card" and got[2][2] == "apple_pay"
+    assert [normalize_event(e).failure_message for e in events[:2]] == [
+        "Your card was declined."
+    ] * 2
+    assert got[3][5] == from_unix(T + 60)
+
+
+@pytest.mark.parametrize("api", SHAPES)
+def test_processing_then_success_pays_on_the_success_not_the_processing(api):
+    payment = pay(method="us_bank_account")
+    processing = normalize_event(
+        intent_event(
+            payment,
+            "processing",
+            api,
+            "payment_intent.processing",
+            T,
+            charges=[payment.charge(status="pending")],
+        )
+    )
+    succeeded = normalize_event(
+        intent_event(payment, "succeeded", api, "payment_intent.succeeded", T + 86400 * 3)
+    )
+    assert (processing.status.value, processing.paid_on) == ("processing", None)
+    assert (succeeded.status.value, succeeded.paid_on) == ("succeeded", from_unix(T + 86400 * 3))
+    if api == "legacy":
+        assert processing.paid_with == succeeded.paid_with == "us_bank_account"
+
+
+@pytest.mark.parametrize(("refunded", "status"), [(700, "partially_refunded"), (1999, "refunded")])
+def test_refunds_read_from_charge_refunded_with_the_amount_refunded(refunded, status):
+    update = normalize_event(
+        event("charge.refunded", pay(amount_refunded=refunded).charge(), T, "evt_r")
+    )
+    assert (update.status.value, update.amount_refunded, update.paid_with) == (
+        status,
+        refunded,
+        "card",
+    )
+
+
+def test_a_legacy_intent_with_a_refunded_embedded_charge_reads_as_refunded():
+    payment = pay(amount_refunded=500)
+    update = normalize_event(
+        intent_event(payment, "succeeded", "legacy", "payment_intent.succeeded")
+    )
+    assert (update.status.value, update.amount_refunded) == ("partially_refunded", 500)
