@@ -181,10 +181,6 @@ def _from_charge(
             if charge.get("refunded")
             else refund_status(amount, amount_refunded)
         )
-        if status is PaymentStatus.SUCCEEDED:
-            status = (
-                PaymentStatus.PARTIALLY_REFUNDED if amount_refunded else PaymentStatus.SUCCEEDED
-            )
         # The refund's time is not the payment's; the charge's creation is a provisional one.
         created = charge.get("created")
         paid_on = from_unix(created) if isinstance(created, int | float) and created else None
