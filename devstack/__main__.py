@@ -29,6 +29,8 @@ def run() -> int:
     config.webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET", config.webhook_secret)
     config.stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", config.stripe_secret_key)
     config.stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
+    if os.environ.get("DEVSTACK_STRIPE_STANDIN_PORT"):
+        config.stripe_standin_port = int(os.environ["DEVSTACK_STRIPE_STANDIN_PORT"])
     busy = [
         (name, port)
         for name, port in (
@@ -59,6 +61,7 @@ local stack is up (logs in {stack.log_dir}/):
   writer            {config.writer_url}      POST /pubsub/push (push subscription stripe-payments-writer)
   Wix stand-in      {config.standin_url}      the Payments collection: open it in a browser
   Pub/Sub emulator  {config.emulator_host}      project {config.project}, topic stripe-payments
+  Stripe            {config.stripe_standin_url if config.uses_stripe_standin else (config.stripe_api_base or "https://api.stripe.com")}      {"the local stand-in (no STRIPE_SECRET_KEY given)" if config.uses_stripe_standin else "STRIPE_SECRET_KEY's account"}
 
 send signed sample payments:   make send      (or: .venv/bin/python -m devstack send)
 real Stripe test payments:     stripe listen --forward-to {config.ingest_url}/webhooks/stripe

@@ -17,6 +17,7 @@ from typing import Any
 from devstack import emulator, processes
 
 STATE_FILE = "stack.json"
+LOCAL_STRIPE_KEY = "sk_test_local_devstack_only"  # the local Stripe stand-in accepts only this
 
 
 @dataclass
@@ -28,8 +29,10 @@ class StackConfig:
     ingest_port: int = 8080
     writer_port: int = 8081
     webhook_secret: str = "whsec_local_devstack_only"  # noqa: S105 - local stack only
-    stripe_secret_key: str = "sk_test_local_devstack_only"  # noqa: S105 - local stand-in only
+    stripe_secret_key: str = LOCAL_STRIPE_KEY
     stripe_api_base: str | None = None
+    # Without a real STRIPE_SECRET_KEY, ingest talks to the local Stripe stand-in.
+    stripe_standin_port: int = 8088
     wix_api_key: str = "local-wix-api-key"
     wix_site_id: str = "local-wix-site"
     collection_id: str = "Payments"
@@ -47,6 +50,7 @@ class StackConfig:
             name: processes.free_port()
             for name in ("emulator_port", "standin_port", "ingest_port", "writer_port")
         }
+        ports["stripe_standin_port"] = processes.free_port()
         return cls(state_dir=state_dir, **{**ports, **overrides})
 
     @property
@@ -60,6 +64,15 @@ class StackConfig:
     @property
     def standin_url(self) -> str:
         return f"http://127.0.0.1:{self.standin_port}"
+
+    @property
+    def stripe_standin_url(self) -> str:
+        return f"http://127.0.0.1:{self.stripe_standin_port}"
+
+    @property
+    def uses_stripe_standin(self) -> bool:
+        """No real Stripe key (nor STRIPE_API_BASE) was given: the stand-in plays Stripe."""
+        return self.stripe_api_base is None and self.stripe_secret_key == LOCAL_STRIPE_KEY
 
     @property
     def emulator_host(self) -> str:
@@ -99,8 +112,8 @@ class Stack:
             CATALOG=c.catalog,
             WEB_CONCURRENCY=str(c.ingest_workers),
         )
-        if c.stripe_api_base:
-            env["STRIPE_API_BASE"] = c.stripe_api_base
+        if c.stripe_api_base or c.uses_stripe_standin:
+            env["STRIPE_API_BASE"] = c.stripe_api_base or c.stripe_standin_url
         return env
 
     def writer_env(self) -> dict[str, str]:
@@ -163,6 +176,8 @@ class Stack:
                 push_endpoint=f"{c.writer_url}/pubsub/push",
             )
             self.setup_collection()
+            if c.uses_stripe_standin:
+                self.start_stripe_standin()
             self.start_ingest()
         except BaseException:
             self.stop()
@@ -180,6 +195,21 @@ class Stack:
     def start_writer(self) -> processes.Service:
         return self.gunicorn(
             "writer", "writer.app:create_app_from_env()", self.writer_env(), self.config.writer_url
+        )
+
+    def start_stripe_standin(self) -> processes.Service:
+        env = self.base_env()
+        env.update(
+            PORT=str(self.config.stripe_standin_port),
+            STRIPE_STANDIN_API_KEYS=self.config.stripe_secret_key,
+            WEB_CONCURRENCY="1",  # its state is in memory: one worker, many threads
+            GUNICORN_THREADS="16",
+        )
+        return self.gunicorn(
+            "stripe-standin",
+            "devstack.stripe_standin:create_stripe_standin_from_env()",
+            env,
+            self.config.stripe_standin_url,
         )
 
     def start_ingest(self) -> processes.Service:

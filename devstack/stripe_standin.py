@@ -807,7 +807,8 @@ def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: 
     """Move a PaymentIntent to an outcome and record the events Stripe would send for it."""
     outcome = spec.get("status", "succeeded")
     details = _method_details(spec)
-    billing_name = spec.get("billing_name", "Ada Lovelace")
+    customer = state.customers.get(intent["customer"] or "")
+    billing_name = spec.get("billing_name", (customer or {}).get("name") or "Ada Lovelace")
     charge_status = {"succeeded": "succeeded", "failed": "failed", "processing": "pending"}.get(
         outcome
     )
@@ -830,7 +831,8 @@ def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: 
             if failed
             else None,
             "livemode": False,
-            "metadata": {},
+            # A PaymentIntent's charges carry its metadata (as the fixtures' charges do).
+            "metadata": copy.deepcopy(intent["metadata"]),
             "paid": charge_status == "succeeded",
             "payment_intent": intent["id"],
             "payment_method": new_id("pm"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ingest.config import IngestConfig
@@ -43,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     register_cmd.add_argument(
         "--secret-id",
-        default="stripe-webhook-secret",
-        help="Secret Manager secret (id or projects/…/secrets/…) that STRIPE_WEBHOOK_SECRET is "
-        "read from; default stripe-webhook-secret",
+        default=os.environ.get("STRIPE_WEBHOOK_SECRET_ID") or "stripe-webhook-secret",
+        help="Secret Manager secret (id or projects/…/secrets/…) the webhook's signing secret "
+        "is read from; default $STRIPE_WEBHOOK_SECRET_ID, else stripe-webhook-secret",
     )
     args = parser.parse_args(argv)
     if args.command in (None, "serve"):
@@ -103,10 +104,20 @@ def _reconcile(since_text: str) -> int:
 
 def _register_webhook(url: str, secret_id: str) -> int:
     from ingest.ports import StripeFailure
-    from ingest.registration import InvalidWebhookUrl, SecretNotStored, register_webhook
+    from ingest.registration import (
+        InvalidWebhookUrl,
+        SecretNotStored,
+        check_url,
+        register_webhook,
+    )
     from ingest.secret_manager import SecretManagerSecrets
     from ingest.stripe_client import StripeApiGateway
 
+    try:
+        check_url(url)  # before anything is created or any client is built
+    except InvalidWebhookUrl as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     config = IngestConfig.from_env(need_webhook_secret=False)
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     try:

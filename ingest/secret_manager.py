@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 
 class SecretManagerSecrets:
     def __init__(self, project: str, client: Any = None) -> None:
-        from google.cloud import secretmanager
-
         self._project = project
-        self._client = client or secretmanager.SecretManagerServiceClient()
+        if client is None:
+            # Imported by name, not statically: when mypy follows google.cloud.secretmanager it
+            # re-reads the google.cloud namespace and loses google.cloud.pubsub_v1 everywhere.
+            secretmanager = importlib.import_module("google.cloud.secretmanager")
+            client = secretmanager.SecretManagerServiceClient()
+        self._client = client
         self._payloads: dict[str, str] = {}
 
     def secret_path(self, secret_id: str) -> str:

@@ -1,0 +1,82 @@
+"""The Wix page's calls through the real stack (gunicorn, emulator, writer, Wix stand-in) with
+the Stripe stand-in playing Stripe: a page payment, its verify, and reconcile's catch-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from devstack import samples
+from tests.stripe_standin_server import StandinControl
+
+pytestmark = pytest.mark.e2e
+
+
+def origin(stack) -> str:
+    return stack.config.allowed_origins.split(",")[0]
+
+
+def start_payment(stack, first_name: str, key: str) -> dict:
+    response = requests.post(
+        f"{stack.config.ingest_url}/v1/payment-intents",
+        json={"first_name": first_name, "product": "tee", "amount": 1},
+        headers={"Origin": origin(stack), "Idempotency-Key": key},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["Access-Control-Allow-Origin"] == origin(stack)
+    return response.json()
+
+
+def test_a_page_payment_verified_by_the_page_lands_in_wix(stack):
+    stripe = StandinControl(stack.config.stripe_standin_url)
+    started = start_payment(stack, "Ada", "e2e-verify-1")
+    assert (started["amount"], started["currency"]) == (1999, "usd")
+    stripe.settle(started["payment_intent_id"], status="succeeded", method="apple_pay")
+
+    response = requests.post(
+        f"{stack.config.ingest_url}/v1/payments/verify",
+        json={"payment_intent_id": started["payment_intent_id"]},
+        headers={"Origin": origin(stack)},
+        timeout=30,
+    )
+    assert response.json()["status"] == "succeeded"
+    record = samples.wait_for_records(
+        stack.config.standin_url,
+        stack.config.collection_id,
+        {started["payment_intent_id"]: "succeeded"},
+        timeout=30,
+    )[started["payment_intent_id"]]
+    assert (record["firstName"], record["paidWith"], record["amount"]) == (
+        "Ada",
+        "Apple Pay",
+        19.99,
+    )
+    assert record["stripeCustomerId"].startswith("cus_")
+
+
+def test_reconcile_command_records_a_payment_whose_webhooks_never_came(stack):
+    stripe = StandinControl(stack.config.stripe_standin_url)
+    started = start_payment(stack, "Grace", "e2e-reconcile-1")
+    stripe.settle(started["payment_intent_id"], status="succeeded", method="card")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ingest", "reconcile", "--since", "1h"],
+        env=stack.ingest_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "failed 0" in result.stdout
+    record = samples.wait_for_records(
+        stack.config.standin_url,
+        stack.config.collection_id,
+        {started["payment_intent_id"]: "succeeded"},
+        timeout=30,
+    )[started["payment_intent_id"]]
+    assert (record["firstName"], record["paidWith"]) == ("Grace", "Card")
