@@ -6,7 +6,9 @@ replaces the whole item, bulk save that answers 200 with per-item results, and W
 {"message", "details": {"applicationError": {"code", "description", "data"}}} with WDE codes.
 
 Not Wix: everything under /_standin/ (fault injection and request counts for tests and
-benchmarks) and the page at / that shows the collection as a table.
+benchmarks) and the page at / that shows the collection as a table. POST /_standin/faults takes
+{"error_rate": 0.1 (500s), "rate_limit_rate": 0.05 (429 WDE0014), "retry_after": 1 (seconds),
+"latency_ms": 0, "refuse_items": ["<item id>", …] (saves answered 400 WDE0075)}; {} clears it.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
         return None
 
     # --- items ----------------------------------------------------------------------------
-    @app.get("/wix-data/v2/items/<item_id>")
+    @app.get("/wix-data/v2/items/<path:item_id>")
     def get_item(item_id: str) -> tuple[Response, int]:
         collection_id = request.args.get("dataCollectionId")
         if not collection_id:
@@ -171,6 +173,8 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
         if not isinstance(item_id, str):
             raise Refused(400, "WDE0002", "Item ID must be a string")
         problem = _validate(collection, data)
+        if item_id in (faults().get("refuse_items") or []):
+            problem = "injected validation failure (stand-in fault plan: refuse_items)"
         if problem:
             raise Refused(400, "WDE0075", problem)
         if len(json.dumps(data)) > MAX_ITEM_BYTES:
@@ -247,7 +251,7 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
                             "id": item_id,
                             "originalIndex": index,
                             "success": False,
-                            "error": {"code": code, "description": message},
+                            "error": {"code": code, "description": message, "data": {}},
                         }
                     }
                 )

@@ -34,20 +34,31 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                self._tokens = min(
-                    self._capacity, self._tokens + (now - self._updated) * self._rate
-                )
-                self._updated = now
+                # Tokens accrue only from the end of a pause (_updated may lie in the future).
+                if now > self._updated:
+                    self._tokens = min(
+                        self._capacity, self._tokens + (now - self._updated) * self._rate
+                    )
+                    self._updated = now
                 wait = max(self._paused_until - now, 0.0)
-                if wait == 0.0 and self._tokens >= 1:
-                    self._tokens -= 1
+                # The epsilon: refills are float sums, and 0.9999999 tokens is a whole one.
+                if wait == 0.0 and self._tokens >= 1 - 1e-9:
+                    self._tokens = max(self._tokens - 1, 0.0)
                     return True
                 if wait == 0.0:
-                    wait = (1 - self._tokens) / self._rate
+                    wait = max((1 - self._tokens) / self._rate, 1e-4)
             if now + wait > deadline:
                 return False
             self._sleep(wait)
 
     def pause(self, seconds: float) -> None:
+        """No request for `seconds` (Wix's Retry-After); then start again from an empty bucket.
+
+        Emptying the bucket matters: tokens saved up during the pause would otherwise all be
+        spent at once when it ends, and meet the same quota again.
+        """
         with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
+            now = self._clock()
+            self._paused_until = max(self._paused_until, now + seconds)
+            self._tokens = 0.0
+            self._updated = max(self._updated, self._paused_until)

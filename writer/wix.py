@@ -77,13 +77,17 @@ class WixCollection:
         base_url: str = "https://www.wixapis.com",
         limiter: RateLimiter | None = None,
         session: requests.Session | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
     ) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme != "https" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not (parts.scheme == "https" and parts.hostname) and not local:
+            # The API key travels in every request's Authorization header.
             raise ValueError("WIX_API_BASE must use https (plain http only for localhost)")
         self.collection_id = collection_id
         self._base = base_url.rstrip("/")
         self._limiter = limiter
+        self._timeout = timeout
         self._session = session or requests.Session()
         self._session.headers.update(
             {"Authorization": api_key, "wix-site-id": site_id, "Content-Type": "application/json"}
@@ -92,13 +96,17 @@ class WixCollection:
 
     # items ------------------------------------------------------------------------------
     def get(self, item_id: str) -> dict[str, Any] | None:
-        """The item's data, or None when it does not exist (WDE0073)."""
+        """The item's data, or None when it does not exist (WDE0073).
+
+        Only WDE0073 means "no such item": any other 404 (a wrong WIX_API_BASE, a proxy) must
+        not read as absent, or the next save would replace a real item with this message alone.
+        """
         path = f"/wix-data/v2/items/{quote(item_id, safe='')}"
         params = {"dataCollectionId": self.collection_id, "consistentRead": "true"}
         try:
             body = self._call("GET", path, params=params)
         except WixConfigError as exc:
-            if exc.code == "WDE0073" or (exc.status == 404 and exc.code is None):
+            if exc.code == "WDE0073":
                 return None
             raise
         item = body.get("dataItem") or {}
@@ -177,7 +185,7 @@ class WixCollection:
                 "GET", f"/wix-data/v2/collections/{quote(self.collection_id, safe='')}"
             )
         except WixConfigError as exc:
-            if exc.code == "WDE0025" or exc.status == 404:
+            if exc.code == "WDE0025":
                 return None
             raise
         collection = body.get("collection")
@@ -190,12 +198,12 @@ class WixCollection:
 
     # transport -------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        if self._limiter and not self._limiter.acquire(max_wait=READ_TIMEOUT):
+        if self._limiter and not self._limiter.acquire(max_wait=self._timeout[1]):
             raise WixTransientError("client-side Wix rate limit: no request slot in time")
         self.requests_made += 1
         try:
             response = self._session.request(
-                method, self._base + path, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), **kwargs
+                method, self._base + path, timeout=self._timeout, **kwargs
             )
         except requests.Timeout as exc:
             raise WixTransientError(f"Wix {method} {path} timed out") from exc
