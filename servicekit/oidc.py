@@ -9,6 +9,9 @@ stack alone runs the writer with PUSH_AUTH=disabled, announced by a warning at s
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -38,8 +41,9 @@ class GoogleOidcAuthenticator:
         self._audience = audience
         self._service_account = service_account
         self._certs_url = certs_url
-        # A cached session: Google's certs are fetched once and reused per their Cache-Control.
-        self._request = request or google_requests.Request()
+        # google-auth's Request caches nothing: without this, every push request would fetch
+        # Google's certs again (latency, and a dependency on Google for every message).
+        self._request: Any = request or CachingCertsRequest(google_requests.Request())
 
     def verify(self, authorization: str | None) -> None:
         from google.auth import exceptions as google_exceptions
@@ -63,6 +67,57 @@ class GoogleOidcAuthenticator:
             raise OidcAuthError(403, "token not issued by Google")
         if claims.get("email") != self._service_account or not claims.get("email_verified"):
             raise OidcAuthError(403, "token not signed by the push service account")
+
+
+class CachingCertsRequest:
+    """A google-auth transport Request that keeps successful GET responses (Google's signing
+    certs) as long as their Cache-Control max-age says, and bounds each fetch in time."""
+
+    def __init__(
+        self,
+        inner: Any,
+        timeout: float = 5.0,
+        default_ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._inner = inner
+        self._timeout = timeout
+        self._default_ttl = default_ttl
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self.fetches = 0
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if method != "GET":
+            return self._inner(url, method, body, headers, timeout or self._timeout, **kwargs)
+        with self._lock:
+            cached = self._cache.get(url)
+            if cached and cached[0] > self._clock():
+                return cached[1]
+        response = self._inner(url, method, body, headers, timeout or self._timeout, **kwargs)
+        self.fetches += 1
+        if response.status == 200:
+            ttl = _max_age(response.headers.get("cache-control") or "")
+            with self._lock:
+                self._cache[url] = (self._clock() + (ttl or self._default_ttl), response)
+        return response
+
+
+def _max_age(cache_control: str) -> float | None:
+    for part in cache_control.lower().split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "max-age" and value.strip().isdigit():
+            return float(value.strip())
+    return None
 
 
 class NoAuthentication:
