@@ -7,16 +7,15 @@ import time
 
 from flask import Flask, Response, jsonify, request
 
-from payments.methods import label
 from servicekit import logs
 from servicekit.oidc import OidcAuthError
 from servicekit.pubsub import PublishError
+from writer.apply import NO_RETRY, RetryPolicy, Timer, apply_update
 from writer.config import WriterConfig
 from writer.deadletter import dead_letter
 from writer.envelope import Poison, PushMessage, parse_envelope
-from writer.merge import merge
 from writer.ports import Collection, Publisher, PushAuthenticator
-from writer.record import UnreadableItem, from_wix_data, to_wix_data
+from writer.record import UnreadableItem
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 
 log = logging.getLogger("writer.push")
@@ -30,6 +29,7 @@ def create_app(
     collection: Collection,
     dead_letters: Publisher,
     authenticator: PushAuthenticator,
+    retry: RetryPolicy = NO_RETRY,
 ) -> Flask:
     app = Flask("writer")
 
@@ -47,7 +47,7 @@ def create_app(
     def push() -> tuple[Response | str, int]:
         started = time.perf_counter()
         fields: dict[str, object] = {}
-        wix_ms = 0.0
+        timer = Timer(time.perf_counter)  # time spent waiting on Wix, all attempts together
 
         def answer(
             status: int, action: str, detail: str | None = None, level: int = logging.INFO
@@ -55,7 +55,7 @@ def create_app(
             fields.update(
                 action=action,
                 http_status=status,
-                wix_latency_ms=round(wix_ms, 2),
+                wix_latency_ms=round(timer.ms, 2),
                 latency_ms=round((time.perf_counter() - started) * 1000, 2),
             )
             if detail:
@@ -96,25 +96,7 @@ def create_app(
             event_type=update.event_type,
         )
         try:
-            wix_started = time.perf_counter()
-            try:
-                current = collection.get(update.payment_intent_id)
-            finally:
-                wix_ms += (time.perf_counter() - wix_started) * 1000
-            existing = from_wix_data(current) if current is not None else None
-            merged = merge(existing, update)
-            if merged == existing:
-                return answer(ACK, "no-op")
-            wix_started = time.perf_counter()
-            try:
-                action = collection.save(
-                    update.payment_intent_id,
-                    to_wix_data(merged, label(merged.paid_with) if merged.paid_with else None),
-                )
-            finally:
-                wix_ms += (time.perf_counter() - wix_started) * 1000
-            fields["status"] = merged.status.value
-            return answer(ACK, "insert" if existing is None else "update", action)
+            applied = apply_update(collection, update, retry, timer=timer)
         except WixTransientError as exc:
             return answer(RETRY, "retry", str(exc), logging.WARNING)
         except WixConfigError as exc:
@@ -127,6 +109,8 @@ def create_app(
             )
         except UnreadableItem as exc:
             return to_dead_letter(parsed.push, raw, str(exc))
+        fields.update(status=applied.status, wix_attempts=applied.attempts)
+        return answer(ACK, applied.action, applied.wix_action)
 
     return app
 
@@ -155,4 +139,4 @@ def create_app_from_env() -> Flask:
     else:
         log.warning("PUSH_AUTH=disabled: push requests are NOT authenticated (local stack only)")
         authenticator = NoAuthentication()
-    return create_app(config, collection, dead_letters, authenticator)
+    return create_app(config, collection, dead_letters, authenticator, RetryPolicy())

@@ -182,3 +182,46 @@ def test_a_late_processing_event_never_regresses_a_succeeded_payment(harness):
     for update in (charge, intent, processing):
         harness.push_update(update)
     assert harness.collection.items[payment.intent_id]["status"] == "succeeded"
+
+
+def test_each_message_gives_one_json_log_line_with_its_ids_action_and_wix_latency(caplog):
+    import logging
+
+    from servicekit.logs import CloudLoggingFormatter
+
+    harness = Harness()
+    [charge, _] = updates_for(card_success_events(Payment()))
+    with caplog.at_level(logging.INFO, logger="writer.push"):
+        harness.push_update(charge, deliveryAttempt=2)
+        harness.push_update(charge, deliveryAttempt=3)
+        harness.push_raw(b"garbage", {"payment_intent_id": "pi_poison"})
+    lines = [json.loads(CloudLoggingFormatter().format(r)) for r in caplog.records]
+    assert [line["action"] for line in lines] == ["insert", "no-op", "dead-letter"]
+    first = lines[0]
+    assert (first["message_id"], first["delivery_attempt"], first["payment_intent_id"]) == (
+        "m-1",
+        2,
+        charge.payment_intent_id,
+    )
+    assert first["wix_latency_ms"] >= 0 and first["severity"] == "INFO"
+    assert lines[2]["payment_intent_id"] == "pi_poison" and lines[2]["severity"] == "WARNING"
+    assert all("data" not in line for line in lines), "never the payload"
+
+
+def test_with_a_retry_policy_a_passing_wix_hiccup_is_absorbed_without_a_503():
+    from writer.apply import RetryPolicy
+
+    collection = FakeCollection(fail_get=[WixTransientError("500", 500)] * 2)
+    client = create_app(
+        CONFIG,
+        collection,
+        FakePublisher(),
+        FakeAuthenticator(),
+        RetryPolicy(attempts=3, first_backoff=0.001),
+    ).test_client()
+    harness = Harness()
+    harness.client = client
+    harness.collection = collection
+    [charge, _] = updates_for(card_success_events(Payment()))
+    assert harness.push_update(charge).status_code == 204
+    assert collection.writes == 1
