@@ -17,7 +17,7 @@ STATE_DIR = Path(os.environ.get("DEVSTACK_DIR", ".devstack"))
 
 def run() -> int:
     config = StackConfig(state_dir=STATE_DIR)
-    for name in ("emulator_port", "standin_port", "ingest_port", "writer_port"):
+    for name in ("emulator_port", "standin_port", "ingest_port", "writer_port", "checkout_port"):
         override = os.environ.get(f"DEVSTACK_{name.upper()}")
         if override:
             setattr(config, name, int(override))
@@ -31,6 +31,7 @@ def run() -> int:
     config.stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
     if os.environ.get("DEVSTACK_STRIPE_STANDIN_PORT"):
         config.stripe_standin_port = int(os.environ["DEVSTACK_STRIPE_STANDIN_PORT"])
+    config.stripe_publishable_key = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
     busy = [
         (name, port)
         for name, port in (
@@ -38,6 +39,7 @@ def run() -> int:
             ("Wix stand-in", config.standin_port),
             ("ingest", config.ingest_port),
             ("writer", config.writer_port),
+            ("checkout page", config.checkout_port),
         )
         if processes.port_in_use(port)
     ]
@@ -62,6 +64,7 @@ local stack is up (logs in {stack.log_dir}/):
   Wix stand-in      {config.standin_url}      the Payments collection: open it in a browser
   Pub/Sub emulator  {config.emulator_host}      project {config.project}, topic stripe-payments
   Stripe            {config.stripe_standin_url if config.uses_stripe_standin else (config.stripe_api_base or "https://api.stripe.com")}      {"the local stand-in (no STRIPE_SECRET_KEY given)" if config.uses_stripe_standin else "STRIPE_SECRET_KEY's account"}
+  checkout page     {config.checkout_url}      the Wix page's payment form (needs STRIPE_PUBLISHABLE_KEY=pk_test_…)
 
 send signed sample payments:   make send      (or: .venv/bin/python -m devstack send)
 real Stripe test payments:     stripe listen --forward-to {config.ingest_url}/webhooks/stripe

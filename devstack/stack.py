@@ -28,11 +28,13 @@ class StackConfig:
     standin_port: int = 8086
     ingest_port: int = 8080
     writer_port: int = 8081
+    checkout_port: int = 8087
     webhook_secret: str = "whsec_local_devstack_only"  # noqa: S105 - local stack only
     stripe_secret_key: str = LOCAL_STRIPE_KEY
     stripe_api_base: str | None = None
     # Without a real STRIPE_SECRET_KEY, ingest talks to the local Stripe stand-in.
     stripe_standin_port: int = 8088
+    stripe_publishable_key: str = ""
     wix_api_key: str = "local-wix-api-key"
     wix_site_id: str = "local-wix-site"
     collection_id: str = "Payments"
@@ -48,7 +50,13 @@ class StackConfig:
     def on_free_ports(cls, state_dir: Path, **overrides: Any) -> StackConfig:
         ports = {
             name: processes.free_port()
-            for name in ("emulator_port", "standin_port", "ingest_port", "writer_port")
+            for name in (
+                "emulator_port",
+                "standin_port",
+                "ingest_port",
+                "writer_port",
+                "checkout_port",
+            )
         }
         ports["stripe_standin_port"] = processes.free_port()
         return cls(state_dir=state_dir, **{**ports, **overrides})
@@ -64,6 +72,15 @@ class StackConfig:
     @property
     def standin_url(self) -> str:
         return f"http://127.0.0.1:{self.standin_port}"
+
+    @property
+    def checkout_url(self) -> str:
+        return f"http://127.0.0.1:{self.checkout_port}"
+
+    @property
+    def checkout_origins(self) -> str:
+        # The local checkout page calls ingest from the browser: ingest must allow its origin.
+        return f"{self.checkout_url},http://localhost:{self.checkout_port}"
 
     @property
     def stripe_standin_url(self) -> str:
@@ -108,7 +125,7 @@ class Stack:
             PORT=str(c.ingest_port),
             STRIPE_WEBHOOK_SECRET=c.webhook_secret,
             STRIPE_SECRET_KEY=c.stripe_secret_key,
-            ALLOWED_ORIGINS=c.allowed_origins,
+            ALLOWED_ORIGINS=",".join(o for o in (c.allowed_origins, c.checkout_origins) if o),
             CATALOG=c.catalog,
             WEB_CONCURRENCY=str(c.ingest_workers),
         )
@@ -130,6 +147,18 @@ class Stack:
             PUSH_AUTH="disabled",
             WEB_CONCURRENCY=str(c.writer_workers),
             WIX_REQUESTS_PER_SECOND=str(c.wix_requests_per_second),
+        )
+        return env
+
+    def checkout_env(self) -> dict[str, str]:
+        c = self.config
+        env = self.base_env()
+        env.update(
+            PORT=str(c.checkout_port),
+            CHECKOUT_INGEST_URL=c.ingest_url,
+            STRIPE_PUBLISHABLE_KEY=c.stripe_publishable_key,
+            CHECKOUT_PRODUCT=next(iter(json.loads(c.catalog)), ""),
+            WEB_CONCURRENCY="1",
         )
         return env
 
@@ -179,6 +208,7 @@ class Stack:
             if c.uses_stripe_standin:
                 self.start_stripe_standin()
             self.start_ingest()
+            self.start_checkout()
         except BaseException:
             self.stop()
             raise
@@ -217,6 +247,14 @@ class Stack:
             "ingest", "ingest.app:create_app_from_env()", self.ingest_env(), self.config.ingest_url
         )
 
+    def start_checkout(self) -> processes.Service:
+        return self.gunicorn(
+            "checkout-page",
+            "devstack.checkout_page:create_checkout_page_from_env()",
+            self.checkout_env(),
+            self.config.checkout_url,
+        )
+
     def setup_collection(self) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "writer", "setup-collection"],
@@ -231,7 +269,7 @@ class Stack:
         return result.stdout.strip()
 
     def stop(self) -> None:
-        for name in ("ingest", "writer", "wix-standin", "pubsub-emulator"):
+        for name in ("checkout-page", "ingest", "writer", "wix-standin", "pubsub-emulator"):
             service = self.services.pop(name, None)
             if service:
                 service.stop()

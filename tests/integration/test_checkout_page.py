@@ -1,0 +1,69 @@
+"""The local checkout page's server (devstack.checkout_page) through Flask's test client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from devstack.checkout_page import WIX_DIR, CheckoutSettings, create_checkout_page
+
+
+def client(publishable_key: str = "pk_test_abc") -> FlaskClient:
+    settings = CheckoutSettings(
+        ingest_url="http://127.0.0.1:8080", publishable_key=publishable_key, product="tee"
+    )
+    return create_checkout_page(settings).test_client()
+
+
+def test_the_page_hosts_the_element_and_runs_the_page_code_with_velo_stand_ins() -> None:
+    page = client().get("/").get_data(as_text=True)
+    assert '<stripe-payment-form id="paymentForm">' in page
+    assert 'src="/wix/custom-elements/stripe-payment-form.js"' in page
+    assert "import '/wix/page-code.js';" in page
+    assert '"public/payment-config.js": "/velo/payment-config.js"' in page
+    assert "No Stripe test key" not in page
+
+
+@pytest.mark.parametrize("key", ["", "pk_live_abc"])
+def test_without_a_test_key_the_page_says_how_to_start_the_stack(key: str) -> None:
+    page = client(key).get("/").get_data(as_text=True)
+    assert "STRIPE_PUBLISHABLE_KEY=pk_test_… STRIPE_SECRET_KEY=sk_test_… make run" in page
+
+
+def test_the_payment_config_points_the_page_code_at_the_local_ingest() -> None:
+    response = client().get("/velo/payment-config.js")
+    assert response.mimetype == "text/javascript"
+    text = response.get_data(as_text=True)
+    assert text.startswith("export const PAYMENT_CONFIG = {")
+    assert '"ingestUrl": "http://127.0.0.1:8080"' in text
+    assert '"publishableKey": "pk_test_abc"' in text
+
+
+def test_wix_files_are_served_as_the_site_owner_pastes_them() -> None:
+    response = client().get("/wix/custom-elements/stripe-payment-form.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    expected = (WIX_DIR / "custom-elements" / "stripe-payment-form.js").read_bytes()
+    assert response.get_data() == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/wix/collection-schema.json",
+        "/wix/../pyproject.toml",
+        "/wix/%2e%2e/devstack/checkout_page.py",
+        "/velo/checkout.html",
+    ],
+)
+def test_nothing_but_the_page_scripts_is_served(path: str) -> None:
+    assert client().get(path).status_code == 404
+
+
+def test_every_velo_stand_in_exists() -> None:
+    templates = Path(__file__).resolve().parents[2] / "devstack" / "templates"
+    for name in ("velo-standin.js", "wix-location-frontend.js", "wix-fetch.js"):
+        assert client().get(f"/velo/{name}").status_code == 200, name
+        assert (templates / name).exists()
