@@ -1,0 +1,111 @@
+"""The payment form against the real ingest app (/v1/payment-intents, /v1/payments/verify, its
+CORS and origin check, its catalog), served over real HTTP; Stripe is the hand-written
+FakeStripe gateway behind ingest and the Stripe.js stand-in in the browser, and Pub/Sub the
+FakePublisher. The other browser tests use a smaller ingest stand-in (conftest.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from devstack import processes
+from devstack.stripe_fixtures import Payment
+from ingest.app import create_app
+from ingest.config import IngestConfig, Product
+from payments.message import PaymentUpdate
+from tests.browser.conftest import IngestStandIn, make_checkout, start_checkout_page
+from tests.fakes import FakePublisher, FakeStripe
+
+
+@dataclass
+class RealIngest:
+    checkout_url: str
+    stripe: FakeStripe
+    publisher: FakePublisher
+
+
+@pytest.fixture(scope="module")
+def real_ingest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealIngest]:
+    checkout_port = processes.free_port()
+    checkout_origin = f"http://127.0.0.1:{checkout_port}"
+    stripe, publisher = FakeStripe(), FakePublisher()
+    config = IngestConfig(
+        project="local-project",
+        topic="stripe-payments",
+        webhook_secrets=("whsec_browser",),
+        stripe_secret_key="sk_test_browser",
+        allowed_origins=(checkout_origin,),
+        catalog={"tee": Product("tee", "T-shirt", 1999, "usd")},
+    )
+    server = make_server(
+        "127.0.0.1", 0, create_app(config, publisher, stripe=stripe), threaded=True
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    page_server = None
+    try:
+        page_server = start_checkout_page(
+            checkout_port,
+            f"http://127.0.0.1:{server.server_port}",
+            tmp_path_factory.mktemp("checkout-real-ingest-logs"),
+        )
+        yield RealIngest(page_server.url, stripe, publisher)
+    finally:
+        if page_server:
+            page_server.stop()
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def test_a_customer_pays_through_the_real_ingest_and_sees_how_they_paid(
+    browser: Any, real_ingest: RealIngest, ingest_standin: IngestStandIn
+) -> None:
+    stripe = real_ingest.stripe
+    context, checkout = make_checkout(browser, real_ingest.checkout_url, ingest_standin, 375)
+
+    def stripe_records_the_payment(intent_id: str, status: str) -> None:
+        # What Stripe's servers hold once Stripe.js confirmed: a succeeded intent whose latest
+        # charge was paid with Google Pay (verify reads it with latest_charge expanded).
+        created = stripe.intents[intent_id]
+        payment = Payment(
+            first_name="Ada",
+            amount=created["amount"],
+            method="google_pay",
+            intent_id=intent_id,
+            customer_id=created["customer"],
+        )
+        stripe.intents[intent_id] = {
+            **payment.intent(status),
+            "latest_charge": payment.charge(),
+            "metadata": created["metadata"],
+            "client_secret": created["client_secret"],
+        }
+
+    try:
+        checkout.page.expose_function("__stripeConfirmHook", stripe_records_the_payment)
+        checkout.open()
+        checkout.continue_as("Ada")
+        checkout.page.get_by_role("button", name="Pay $19.99").click()
+        expect(checkout.page.locator("#paymentStatus")).to_have_text(
+            "Thank you! We received $19.99 paid with Google Pay."
+        )
+        assert checkout.errors == []
+        assert checkout.blocked == []
+    finally:
+        context.close()
+
+    [intent] = stripe.intents.values()
+    assert intent["amount"] == 1999 and intent["currency"] == "usd"
+    assert intent["metadata"]["first_name"] == "Ada"
+    [update] = [PaymentUpdate.from_json(p.data) for p in real_ingest.publisher.published]
+    assert update.payment_intent_id == intent["id"]
+    assert update.status == "succeeded"
+    assert update.paid_with == "google_pay"
+    assert update.first_name == "Ada"
