@@ -1,0 +1,50 @@
+# Names fixed by docs/design (the services read them from their environment with these defaults).
+locals {
+  topic_name                    = "stripe-payments"
+  dead_letter_topic_name        = "stripe-payments-dead-letter"
+  dead_letter_subscription_name = "stripe-payments-dead-letter-sub"
+  push_subscription_name        = "stripe-payments-writer-push"
+
+  # Requests one instance takes at once = gunicorn workers x threads, as the Dockerfile sets them
+  # (WEB_CONCURRENCY x GUNICORN_THREADS; measured in docs/deploy.md). More would queue inside gunicorn.
+  container_concurrency = 1 * 32
+
+  # OIDC audiences: fixed strings rather than the services' URLs, which would make each service
+  # depend on its own URL. The writer lists its audience in custom_audiences so Cloud Run's IAM
+  # check accepts it; ingest (public) checks the scheduler's token in the app.
+  push_audience      = "https://writer.${var.project_id}.stripe-wix-bridge/pubsub/push"
+  reconcile_audience = "https://ingest.${var.project_id}.stripe-wix-bridge/tasks/reconcile"
+
+  pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+resource "google_artifact_registry_repository" "images" {
+  #checkov:skip=CKV_GCP_84:Google-managed encryption is enough for an image holding code and no data or secrets; a customer-managed key adds a KMS key ring, grants to the Artifact Registry agent and a failure mode (disabled key = no deploys) for no gain here.
+  location      = var.region
+  repository_id = var.repository_id
+  format        = "DOCKER"
+  description   = "Images of the Stripe-Wix bridge (ingest and writer run the same image)."
+
+  # A tag, once pushed, always names the same image: deploys and rollbacks stay reproducible.
+  docker_config {
+    immutable_tags = true
+  }
+
+  cleanup_policy_dry_run = false
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = 20
+    }
+  }
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "7776000s" # 90 days; the 20 most recent are kept regardless
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}
