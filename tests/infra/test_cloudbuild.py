@@ -1,0 +1,92 @@
+"""cloudbuild.yaml: test -> build -> push -> deploy, one image tagged with the build id."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.infra.terraform_model import ROOT, load
+
+IMAGE = "${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_REPOSITORY}/bridge:${BUILD_ID}"
+
+
+@pytest.fixture(scope="module")
+def build() -> dict[str, Any]:
+    with (ROOT / "cloudbuild.yaml").open(encoding="utf-8") as handle:
+        parsed: dict[str, Any] = yaml.safe_load(handle)
+    return parsed
+
+
+def steps(build: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {step["id"]: step for step in build["steps"]}
+
+
+def deploy_command(build: dict[str, Any], service: str) -> list[str]:
+    """The gcloud line of a deploy step's script, split as bash would."""
+    step = steps(build)[f"deploy-{service}"]
+    assert step["entrypoint"] == "bash" and step["args"][0] == "-ec"
+    lines = [line for line in step["args"][1].splitlines() if line.startswith("gcloud ")]
+    assert len(lines) == 1, lines
+    return shlex.split(lines[0])
+
+
+def test_deploys_run_by_default_and_skip_only_when_told(build: dict[str, Any]) -> None:
+    assert build["substitutions"]["_DEPLOY"] == "true"
+    for service in ("writer", "ingest"):
+        script = steps(build)[f"deploy-{service}"]["args"][1]
+        guard = script.splitlines()[0]
+        assert guard.startswith('if [ "${_DEPLOY}" != "true" ]; then') and "exit 0" in guard
+
+
+def test_the_steps_run_test_build_push_then_deploy_each_waiting_for_the_last(
+    build: dict[str, Any],
+) -> None:
+    ids = [step["id"] for step in build["steps"]]
+    assert ids == ["test", "build", "push", "deploy-writer", "deploy-ingest"]
+    for previous, step in zip(build["steps"], build["steps"][1:], strict=False):
+        # Cloud Build runs a step with waitFor ["-"] at once; each must wait for its predecessor.
+        assert step.get("waitFor", [previous["id"]]) == [previous["id"]], step["id"]
+
+
+def test_the_test_step_runs_lint_types_and_the_tests(build: dict[str, Any]) -> None:
+    script = " ".join(steps(build)["test"]["args"])
+    for command in ("ruff check", "ruff format --check", "mypy", "pytest"):
+        assert command in script
+    assert "-ec" in steps(build)["test"]["args"], "a failing command must fail the step"
+
+
+def test_build_push_and_deploy_use_one_image_tagged_with_the_build_id(
+    build: dict[str, Any],
+) -> None:
+    s = steps(build)
+    assert f"--tag={IMAGE}" in s["build"]["args"]
+    assert s["push"]["args"] == ["push", IMAGE]
+    for service in ("writer", "ingest"):
+        args = deploy_command(build, service)
+        assert args[:5] == ["gcloud", "run", "services", "update", service]
+        assert f"--image={IMAGE}" in args
+    assert build["images"] == [IMAGE]
+
+
+def test_deploys_change_only_the_image_so_terraform_keeps_owning_the_rest(
+    build: dict[str, Any],
+) -> None:
+    for service in ("writer", "ingest"):
+        args = deploy_command(build, service)
+        flags = {a.split("=")[0] for a in args if a.startswith("--")}
+        assert flags == {"--region", "--image", "--quiet"}, flags
+
+
+def test_the_defaults_match_the_terraform_defaults(build: dict[str, Any]) -> None:
+    variables = load().variables
+    assert build["substitutions"]["_REGION"] == variables["region"]["default"]
+    assert build["substitutions"]["_REPOSITORY"] == variables["repository_id"]["default"]
+
+
+def test_logs_go_to_cloud_logging_as_a_user_managed_build_account_requires(
+    build: dict[str, Any],
+) -> None:
+    assert build["options"]["logging"] == "CLOUD_LOGGING_ONLY"
