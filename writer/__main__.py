@@ -87,6 +87,11 @@ def _redrive(max_messages: int | None) -> int:
     publisher.close()
     print(
         f"republished {report.republished} message(s); {report.failed} failed and stay dead-lettered"
+        + (
+            f"; {report.left_for_later} dead-lettered during this run left for the next one"
+            if report.left_for_later
+            else ""
+        )
     )
     return 1 if report.failed else 0
 

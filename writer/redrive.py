@@ -1,11 +1,17 @@
-"""`python -m writer redrive`: dead letters back to the main topic, acked only once republished."""
+"""`python -m writer redrive`: dead letters back to the main topic, acked only once republished.
+
+One run drains what was dead-lettered before it started. A message that is still poison comes
+straight back to the dead-letter topic; without that bound, a run without --max would republish
+it forever. Newer letters are handed back (nacked) for a later run.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from servicekit.pubsub import PublishError
 from writer.deadletter import ADDED_ATTRIBUTES
@@ -20,6 +26,8 @@ class DeadLetter:
     data: bytes
     attributes: Mapping[str, str]
     ordering_key: str
+    # When it reached the dead-letter topic (Pub/Sub's publish time); None if unknown.
+    dead_lettered: datetime | None = None
 
 
 class DeadLetterSource(Protocol):
@@ -27,11 +35,16 @@ class DeadLetterSource(Protocol):
 
     def ack(self, ack_ids: Sequence[str]) -> None: ...
 
+    def nack(self, ack_ids: Sequence[str]) -> None:
+        """Hand the messages back at once, for a later run."""
+        ...
+
 
 @dataclass
 class RedriveReport:
     republished: int = 0
     failed: int = 0
+    left_for_later: int = 0
 
 
 def redrive(
@@ -39,7 +52,9 @@ def redrive(
     publisher: Publisher,
     max_messages: int | None,
     on_message: Callable[[DeadLetter], None] = lambda _: None,
+    started: datetime | None = None,
 ) -> RedriveReport:
+    started = started or datetime.now(UTC)
     report = RedriveReport()
     while max_messages is None or report.republished + report.failed < max_messages:
         want = (
@@ -51,7 +66,10 @@ def redrive(
         if not batch:
             break
         acked: list[str] = []
+        newer = [b.ack_id for b in batch if b.dead_lettered and b.dead_lettered >= started]
         for letter in batch:
+            if letter.ack_id in newer:
+                continue
             attributes = {k: v for k, v in letter.attributes.items() if k not in ADDED_ATTRIBUTES}
             key = letter.ordering_key or attributes.get("payment_intent_id", "")
             try:
@@ -68,7 +86,10 @@ def redrive(
             on_message(letter)
         if acked:
             source.ack(acked)
-        if report.failed and not acked:
+        if newer:
+            source.nack(newer)
+            report.left_for_later += len(newer)
+        if (report.failed or newer) and not acked:
             break
     return report
 
@@ -95,9 +116,26 @@ class PubSubDeadLetterSource:
                 data=m.message.data,
                 attributes=dict(m.message.attributes),
                 ordering_key=m.message.ordering_key,
+                dead_lettered=_publish_time(m.message),
             )
             for m in response.received_messages
         ]
 
     def ack(self, ack_ids: Sequence[str]) -> None:
         self._client.acknowledge(request={"subscription": self._path, "ack_ids": list(ack_ids)})
+
+    def nack(self, ack_ids: Sequence[str]) -> None:
+        self._client.modify_ack_deadline(
+            request={
+                "subscription": self._path,
+                "ack_ids": list(ack_ids),
+                "ack_deadline_seconds": 0,
+            }
+        )
+
+
+def _publish_time(message: Any) -> datetime | None:
+    moment = getattr(message, "publish_time", None)
+    if not isinstance(moment, datetime) or moment.timestamp() <= 0:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

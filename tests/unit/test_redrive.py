@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from servicekit.pubsub import PublishError
 from writer.redrive import DeadLetter, redrive
@@ -18,15 +19,23 @@ class FakeSource:
     journal: Journal
     letters: list[DeadLetter]
     acked: list[str] = field(default_factory=list)
+    nacked: list[str] = field(default_factory=list)
+    leased: dict[str, DeadLetter] = field(default_factory=dict)
 
     def pull(self, max_messages: int):
-        # Like Pub/Sub: an unacked message is leased, so not handed out again in this run.
+        # Like Pub/Sub: an unacked message is leased, so not handed out again until nacked.
         batch, self.letters = self.letters[:max_messages], self.letters[max_messages:]
+        self.leased.update((b.ack_id, b) for b in batch)
         return batch
 
     def ack(self, ack_ids):
         self.journal.entries.extend(("ack", a) for a in ack_ids)
         self.acked.extend(ack_ids)
+
+    def nack(self, ack_ids):
+        returned = [self.leased.pop(a) for a in ack_ids]
+        self.letters = returned + self.letters
+        self.nacked.extend(ack_ids)
 
 
 @dataclass
@@ -110,3 +119,31 @@ def test_a_letter_without_an_ordering_key_gets_its_payment_as_the_key():
     _, source, publisher = setup([letter(7, ordering_key="")])
     redrive(source, publisher, None)
     assert publisher.published[0][1] == "pi_7"
+
+
+class PoisonAgain(JournalPublisher):
+    """The main topic, with a writer that dead-letters the message again at once."""
+
+    def __init__(self, journal, source):
+        super().__init__(journal)
+        self.source = source
+
+    def publish(self, data, ordering_key, attributes):
+        message_id = super().publish(data, ordering_key, attributes)
+        again = replace(
+            letter(int(ordering_key.split("_")[1])),
+            ack_id=f"again-{message_id}",
+            dead_lettered=datetime.now(UTC),
+        )
+        self.source.letters.append(again)
+        return message_id
+
+
+def test_a_message_that_is_still_poison_is_republished_once_per_run_not_forever():
+    journal = Journal()
+    before = datetime.now(UTC) - timedelta(hours=1)
+    source = FakeSource(journal, [replace(letter(1), dead_lettered=before)])
+    publisher = PoisonAgain(journal, source)
+    report = redrive(source, publisher, None)
+    assert (report.republished, report.left_for_later) == (1, 1)
+    assert source.nacked == ["again-1"], "handed back for the next run"
