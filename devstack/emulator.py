@@ -60,7 +60,7 @@ class Topology:
     dead_letter_topic: str = "stripe-payments-dead-letter"
     dead_letter_subscription: str = "stripe-payments-dead-letter-sub"
     push_subscription: str = "stripe-payments-writer"
-    max_delivery_attempts: int = 5
+    max_delivery_attempts: int = 20
 
 
 def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) -> None:

@@ -42,7 +42,9 @@ class StackConfig:
     catalog: str = '{"tee": {"name": "T-shirt", "amount": 1999, "currency": "usd"}}'
     ingest_workers: int = 2
     writer_workers: int = 2
-    max_delivery_attempts: int = 5
+    # The emulator drops a message after this many attempts (Cloud Pub/Sub would dead-letter
+    # it); the writer retries Wix inline too, so this is a second margin, not the only one.
+    max_delivery_attempts: int = 20
     wix_requests_per_second: float = 1000.0
     extra_env: dict[str, str] = field(default_factory=dict)
 

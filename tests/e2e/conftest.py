@@ -48,7 +48,7 @@ class Audit:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    config = StackConfig.on_free_ports(tmp_path_factory.mktemp("stack"), max_delivery_attempts=5)
+    config = StackConfig.on_free_ports(tmp_path_factory.mktemp("stack"))
     running = Stack(config)
     running.start()
     try:
