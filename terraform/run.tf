@@ -69,7 +69,7 @@ resource "google_cloud_run_v2_service" "ingest" {
         value_source {
           secret_key_ref {
             secret  = google_secret_manager_secret.stripe_secret_key.secret_id
-            version = var.secret_versions.stripe_secret_key
+            version = "latest"
           }
         }
       }
@@ -202,7 +202,7 @@ resource "google_cloud_run_v2_service" "writer" {
         value_source {
           secret_key_ref {
             secret  = google_secret_manager_secret.wix_api_key.secret_id
-            version = var.secret_versions.wix_api_key
+            version = "latest"
           }
         }
       }

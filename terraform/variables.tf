@@ -86,23 +86,6 @@ variable "catalog" {
   }
 }
 
-variable "secret_versions" {
-  description = "Secret Manager version NUMBERS (not values) of the Stripe secret key and the Wix API key the services read. Pinned rather than \"latest\" so that a rotation is a reviewed change that rolls out a new revision, and undoing it is reverting the number (docs/deploy.md). The webhook signing secret is not pinned: ingest reads all its enabled versions."
-  type = object({
-    stripe_secret_key = string
-    wix_api_key       = string
-  })
-  default = {
-    stripe_secret_key = "1"
-    wix_api_key       = "1"
-  }
-
-  validation {
-    condition     = alltrue([for v in values(var.secret_versions) : can(regex("^[1-9][0-9]*$", v))])
-    error_message = "secret_versions holds version numbers such as \"2\"; the values themselves never go into Terraform."
-  }
-}
-
 variable "max_delivery_attempts" {
   description = "Deliveries of one message to the writer before Pub/Sub moves it to the dead-letter topic (Pub/Sub allows 5-100)."
   type        = number

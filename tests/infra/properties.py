@@ -234,8 +234,8 @@ def no_secret_values(tf: Terraform) -> list[str]:
     ]
     problems += [
         f"variable {name} looks like a secret: its value would land in the state"
-        for name, body in tf.variables.items()
-        if SECRET_NAME.search(name) and not holds_version_numbers(name, body)
+        for name in tf.variables
+        if SECRET_NAME.search(name)
     ]
     for service in ("ingest", "writer"):
         for name, entry in env_of(_service(tf, service)).items():
@@ -244,27 +244,6 @@ def no_secret_values(tf: Terraform) -> list[str]:
             )
             if SECRET_NAME.search(name) and "value" in entry and not names_a_secret:
                 problems.append(f"{service} env {name} is a literal, not a secret_key_ref")
-    return problems
-
-
-def holds_version_numbers(name: str, body: dict[str, Any]) -> bool:
-    """`secret_versions` names Secret Manager versions; its validation admits digits only."""
-    conditions = [v.get("condition", "") for v in body.get("validation", [])]
-    return name == "secret_versions" and any("^[1-9][0-9]*$" in c for c in conditions)
-
-
-def secret_versions_are_pinned(tf: Terraform) -> list[str]:
-    problems = []
-    for secret, (service, variable) in SECRET_OWNERS.items():
-        if secret in READ_BY_ID:
-            continue
-        entry = env_of(_service(tf, service)).get(variable, {})
-        if "value_source" not in entry:
-            problems.append(f"{service} {variable} is not read from Secret Manager")
-            continue
-        version = one(one(entry["value_source"])["secret_key_ref"]).get("version")
-        if version != f"${{var.secret_versions.{secret}}}":
-            problems.append(f"{service} {variable} reads version {version!r}, not a pinned number")
     return problems
 
 
@@ -441,7 +420,6 @@ PROPERTIES: dict[str, Check] = {
     "dead-letter wiring is complete": dead_letters_are_wired,
     "no secret values": no_secret_values,
     "each secret is readable only by its service": secrets_readable_only_by_their_service,
-    "services read pinned secret versions": secret_versions_are_pinned,
     "every grant is one the design needs": least_privilege,
     "the scheduler calls reconcile with an OIDC token": scheduler_calls_reconcile_with_oidc,
     "services are probed and bounded": services_are_probed_and_bounded,

@@ -184,18 +184,6 @@ MUTATIONS = [
         '  role      = "roles/secretmanager.viewer"',
     ),
     (
-        "services read pinned secret versions",
-        "run.tf",
-        "version = var.secret_versions.wix_api_key",
-        'version = "latest"',
-    ),
-    (
-        "no secret values",
-        "variables.tf",
-        'can(regex("^[1-9][0-9]*$", v))',
-        "length(v) > 0",
-    ),
-    (
         "every grant is one the design needs",
         "service_accounts.tf",
         '  role     = "roles/run.developer"',
