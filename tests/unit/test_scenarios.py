@@ -19,7 +19,7 @@ def test_every_order_of_a_scenarios_events_with_duplicates_ends_at_its_expected_
     rng = random.Random(kind)
     for scenario in [s for s in scenarios.generate(60, seed=3) if s.kind == kind]:
         for _ in range(8):
-            events = scenario.events + [rng.choice(scenario.events)]
+            events = [*scenario.events, rng.choice(scenario.events)]
             rng.shuffle(events)
             collection = FakeCollection()
             for event in events:
