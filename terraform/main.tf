@@ -48,3 +48,27 @@ resource "google_artifact_registry_repository" "images" {
 
   depends_on = [google_project_service.apis]
 }
+
+# Where `gcloud builds submit` uploads the source (docs/deploy.md). A build running as a
+# user-managed account reads its source from here, and from nowhere else in the project.
+resource "google_storage_bucket" "build_source" {
+  #checkov:skip=CKV_GCP_62:Access logs of a bucket holding only source archives that are also in git would add a second bucket and no information; the Cloud Audit Logs of Cloud Build and Storage still record who submitted what.
+  #checkov:skip=CKV_GCP_78:Versioning would keep copies of archives that are deleted on purpose after 30 days; each archive is uploaded once under a unique name and never overwritten.
+  name                        = "${var.project_id}-build-source"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  # Only build inputs live here; `terraform destroy` may remove them with the bucket.
+  force_destroy = true
+
+  lifecycle_rule {
+    condition {
+      age = 30
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}

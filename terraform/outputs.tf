@@ -17,3 +17,8 @@ output "build_service_account" {
   description = "Service account Cloud Build runs as (gcloud builds submit --service-account / trigger setting)."
   value       = google_service_account.build.id
 }
+
+output "build_source_bucket" {
+  description = "Staging bucket for gcloud builds submit --gcs-source-staging-dir gs://BUCKET/source."
+  value       = google_storage_bucket.build_source.name
+}

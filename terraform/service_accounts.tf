@@ -90,6 +90,12 @@ resource "google_artifact_registry_repository_iam_member" "build_pushes_images" 
   member     = google_service_account.build.member
 }
 
+resource "google_storage_bucket_iam_member" "build_reads_source" {
+  bucket = google_storage_bucket.build_source.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.build.member
+}
+
 resource "google_cloud_run_v2_service_iam_member" "build_deploys_ingest" {
   name     = google_cloud_run_v2_service.ingest.name
   location = google_cloud_run_v2_service.ingest.location

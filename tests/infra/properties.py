@@ -37,6 +37,7 @@ EXPECTED_GRANTS = {
     ("sa:build", "roles/iam.serviceAccountUser", "sa:ingest"),
     ("sa:build", "roles/iam.serviceAccountUser", "sa:writer"),
     ("sa:build", "roles/logging.logWriter", "project"),
+    ("sa:build", "roles/storage.objectViewer", "bucket:build_source"),
 }
 
 # Which service may read which secret, and under which environment variable: a secret_key_ref
@@ -56,6 +57,7 @@ _TARGET_ATTRIBUTES = {
     "subscription": ("google_pubsub_subscription", "subscription"),
     "service_account_id": ("google_service_account", "sa"),
     "repository": ("google_artifact_registry_repository", "repository"),
+    "bucket": ("google_storage_bucket", "bucket"),
 }
 
 

@@ -357,6 +357,7 @@ def test_every_service_the_resources_use_is_enabled(tf: Terraform) -> None:
         "google_logging_": "logging.googleapis.com",
         "google_artifact_registry_": "artifactregistry.googleapis.com",
         "google_service_account": "iam.googleapis.com",
+        "google_storage_": "storage.googleapis.com",
     }
     for type_, _ in tf.resources:
         for prefix, api in needs.items():
