@@ -28,6 +28,8 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
 _INLINE_LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REFERENCE_LINK = re.compile(r"^\s*\[[^\]]+\]:\s*(\S+)", re.MULTILINE)
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+_INLINE_COMMAND = re.compile(r"(?:python3? |\.venv/bin/python )-m \w|make [a-z]")
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _HTML_ANCHOR = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"")
 
@@ -69,9 +71,18 @@ def shown_command(line: str) -> tuple[str, ...] | None:
     return None
 
 
+def inline_commands(text: str) -> list[str]:
+    """`python -m …` and `make …` written inline in prose and tables."""
+    spans = []
+    for line in prose_lines(text):
+        spans += [span for span in _INLINE_CODE.findall(line) if _INLINE_COMMAND.match(span)]
+    return spans
+
+
 def commands_in(path: Path) -> set[tuple[str, ...]]:
+    text = path.read_text(encoding="utf-8")
     found = set()
-    for line in code_block_lines(path.read_text(encoding="utf-8")):
+    for line in code_block_lines(text) + inline_commands(text):
         command = shown_command(line)
         if command is not None:
             found.add(command)
@@ -149,9 +160,13 @@ def test_a_shown_command_is_recognised_with_its_subcommand(
     assert shown_command(line) == expected
 
 
-def test_only_lines_inside_code_blocks_count_as_shown_commands() -> None:
-    text = "make prose\n```sh\nmake run\n```\npython -m ingest outside\n"
+def test_commands_count_in_code_blocks_and_inline_code_but_not_in_plain_prose() -> None:
+    text = (
+        "make prose and `make send` inline\n```sh\nmake run\n```\n"
+        "| `python -m writer redrive [--max N]` | `gcloud run` |\npython -m ingest plain\n"
+    )
     assert code_block_lines(text) == ["make run"]
+    assert inline_commands(text) == ["make send", "python -m writer redrive [--max N]"]
 
 
 # -- the docs ------------------------------------------------------------------------------
