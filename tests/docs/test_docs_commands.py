@@ -240,3 +240,20 @@ def test_every_relative_link_points_to_a_file_that_exists(doc: Path) -> None:
 )
 def test_a_heading_gets_githubs_anchor(heading: str, anchor: str) -> None:
     assert slug(heading) == anchor
+
+
+_ALERT_POLICY = re.compile(
+    r'resource\s+"google_monitoring_alert_policy"\s+"\w+"\s*\{\s*display_name\s*=\s*"([^"]+)"'
+)
+
+
+def test_the_runbook_has_a_section_for_every_terraform_alert() -> None:
+    names = [
+        name
+        for tf in sorted((ROOT / "terraform").glob("*.tf"))
+        for name in _ALERT_POLICY.findall(tf.read_text(encoding="utf-8"))
+    ]
+    assert names, "no google_monitoring_alert_policy found in terraform/"
+    runbook = (ROOT / "docs" / "runbook.md").read_text(encoding="utf-8")
+    missing = [name for name in names if f'## Alert: "{name}"' not in runbook]
+    assert not missing, f"docs/runbook.md has no section for the alerts {missing}"
