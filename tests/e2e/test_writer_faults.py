@@ -221,4 +221,6 @@ def test_poison_is_dead_lettered_with_its_reason_and_redrive_brings_a_fixed_one_
     assert (record["firstName"], record["paidWith"]) == ("Fixme", "Google Pay")
     assert poison_pi not in records(stack)
     # Still poison after the redrive: back in the dead-letter topic, not lost, not looping.
+    # The local stack runs without push auth, and the writer says so when it starts.
+    assert "PUSH_AUTH=disabled" in (stack.log_dir / "writer.log").read_text()
     assert "status 'paid'" in peek_dead_letters(stack, {poison_pi})[poison_pi]["dead_letter_reason"]
