@@ -114,5 +114,10 @@ def test_publish_failure_answers_503_and_the_key_recovers_when_pubsub_returns(pu
     assert deliver("evt_down_0").status_code == 200
     assert deliver("evt_after").status_code == 200
     published = [m["event_id"] for m in pull_all(PROJECT, "durability-audit")]
-    assert published == ["evt_down_0", "evt_after"]
+    # Every 200 is backed by a publish. A publish answered 503 may still land later (the client
+    # was retrying when Pub/Sub came back): a duplicate the writer's merge makes harmless.
+    assert (
+        {"evt_down_0", "evt_after"} <= set(published) <= {"evt_down_0", "evt_down_1", "evt_after"}
+    )
+    assert published[-1] == "evt_after", "one payment's events stay in publish order"
     publisher.close()
