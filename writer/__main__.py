@@ -53,7 +53,7 @@ def _setup_collection() -> int:
     from writer.config import WriterConfig
     from writer.wix import WixCollection, WixError
 
-    config = WriterConfig.from_env(need_push=False)
+    config = WriterConfig.from_env(need_push=False, need_pubsub=False)
     collection = WixCollection(
         config.wix_api_key, config.wix_site_id, config.collection_id, base_url=config.wix_api_base
     )
@@ -80,7 +80,7 @@ def _redrive(max_messages: int | None) -> int:
     from writer.config import WriterConfig
     from writer.redrive import PubSubDeadLetterSource, redrive
 
-    config = WriterConfig.from_env(need_push=False)
+    config = WriterConfig.from_env(need_push=False, need_wix=False)
     source = PubSubDeadLetterSource(config.project, config.dead_letter_subscription)
     publisher = PubSubPublisher(config.project, config.topic)
     report = redrive(source, publisher, max_messages)

@@ -32,15 +32,25 @@ class WriterConfig:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, need_push: bool = True
+        cls,
+        environ: Mapping[str, str] | None = None,
+        need_push: bool = True,
+        need_wix: bool = True,
+        need_pubsub: bool = True,
     ) -> WriterConfig:
+        """The commands ask only for what they use: setup-collection talks to Wix alone,
+        redrive to Pub/Sub alone; the service needs everything."""
         env = Env(environ)
+
+        def setting(name: str, meaning: str, needed: bool) -> str:
+            return env.required(name, meaning) if needed else env.optional(name)
+
         push_auth = env.optional("PUSH_AUTH", "enabled").lower()
         if push_auth not in ("enabled", "disabled"):
             raise InvalidSetting("PUSH_AUTH", "must be 'disabled' (local stack only) or unset")
         enabled = push_auth != "disabled"
         return cls(
-            project=env.required("GOOGLE_CLOUD_PROJECT", "project of the Pub/Sub topics"),
+            project=setting("GOOGLE_CLOUD_PROJECT", "project of the Pub/Sub topics", need_pubsub),
             topic=env.optional("PUBSUB_TOPIC", "stripe-payments"),
             dead_letter_topic=env.optional(
                 "PUBSUB_DEAD_LETTER_TOPIC", "stripe-payments-dead-letter"
@@ -48,8 +58,8 @@ class WriterConfig:
             dead_letter_subscription=env.optional(
                 "PUBSUB_DEAD_LETTER_SUBSCRIPTION", "stripe-payments-dead-letter-sub"
             ),
-            wix_api_key=env.required("WIX_API_KEY", "Wix API key"),
-            wix_site_id=env.required("WIX_SITE_ID", "Wix site id"),
+            wix_api_key=setting("WIX_API_KEY", "Wix API key", need_wix),
+            wix_site_id=setting("WIX_SITE_ID", "Wix site id", need_wix),
             wix_api_base=env.optional("WIX_API_BASE", "https://www.wixapis.com"),
             collection_id=env.optional("WIX_COLLECTION_ID", "Payments"),
             push_auth_enabled=enabled,

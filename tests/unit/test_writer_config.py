@@ -43,3 +43,15 @@ def test_a_missing_required_setting_names_itself(name):
 def test_the_api_key_never_shows_in_the_configs_repr():
     config = WriterConfig.from_env({**BASE, **PUSH, "WIX_API_KEY": "wix-secret-key"})
     assert "wix-secret-key" not in repr(config)
+
+
+def test_redrive_needs_no_wix_settings_and_setup_collection_no_pubsub_project():
+    redrive = WriterConfig.from_env({"GOOGLE_CLOUD_PROJECT": "p"}, need_push=False, need_wix=False)
+    assert redrive.project == "p"
+    setup = WriterConfig.from_env(
+        {"WIX_API_KEY": "k", "WIX_SITE_ID": "s"}, need_push=False, need_pubsub=False
+    )
+    assert (setup.wix_api_key, setup.wix_site_id) == ("k", "s")
+    with pytest.raises(MissingSetting) as missing:
+        WriterConfig.from_env({}, need_push=False, need_wix=False)
+    assert missing.value.name == "GOOGLE_CLOUD_PROJECT"
