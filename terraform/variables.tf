@@ -87,9 +87,9 @@ variable "catalog" {
 }
 
 variable "max_delivery_attempts" {
-  description = "Deliveries of one message to the writer before Pub/Sub moves it to the dead-letter topic (Pub/Sub allows 5-100)."
+  description = "Deliveries of one message to the writer before Pub/Sub moves it to the dead-letter topic (Pub/Sub allows 5-100). 20 with the 10-600 s backoff rides out about two hours of Wix outage before anything is dead-lettered."
   type        = number
-  default     = 10
+  default     = 20
 
   validation {
     condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
