@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -72,7 +72,9 @@ class PaymentUpdate:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        body = asdict(self)
+        # Every field is a scalar: a shallow copy gives what asdict's deep copy gave, at a
+        # fifth of the cost (it was the largest item of the webhook's own work when profiled).
+        body = {f.name: getattr(self, f.name) for f in fields(self)}
         body["source"] = self.source.value
         body["status"] = self.status.value
         body["schema_version"] = SCHEMA_VERSION

@@ -1,78 +1,169 @@
 """`PubSubPublisher`: publish and wait for Pub/Sub's acknowledgement, bounded in time.
 
-Ordering is on, so one payment's messages reach the writer in publish order. When a publish on
-an ordering key fails, the client pauses that key; `resume_publish` unpauses it so that the
-next delivery of the same event (Stripe retries) can go through.
+Messages from all request threads share one publish stream: a background thread sends
+whatever has queued up while the previous request was in flight, as one Publish call (up to
+1000 messages). The client library instead batches per ordering key, and ours is the payment
+intent id, unique per payment: it made one gRPC call and one thread per webhook, which cost
+about as much CPU in ingest (and as much again in Pub/Sub) as everything else the webhook does
+(profile in docs/performance.md).
+
+One call is in flight at a time, so messages reach Pub/Sub in the order `publish` was called:
+a payment's events keep their order without the client library's per-key sequencers (and so
+without its "paused ordering key" state after a failure). Batches form by themselves under
+load; a lone message goes out at once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from google.api_core import exceptions as api_exceptions
 from google.api_core import retry as api_retry
-from google.cloud import pubsub_v1
-from google.cloud.pubsub_v1.publisher.exceptions import PublishToPausedOrderingKeyException
-from google.cloud.pubsub_v1.types import BatchSettings, PublisherOptions
+from google.pubsub_v1 import PublisherClient, PubsubMessage
 
 log = logging.getLogger(__name__)
+
+# Pub/Sub's limits for one Publish request are 1000 messages and 10 MB.
+MAX_BATCH_MESSAGES = 1000
+MAX_BATCH_BYTES = 9 * 1024 * 1024
+
+# The codes the client library retries a publish on.
+_TRANSIENT = api_retry.if_exception_type(
+    api_exceptions.Aborted,
+    api_exceptions.Cancelled,
+    api_exceptions.DeadlineExceeded,
+    api_exceptions.InternalServerError,
+    api_exceptions.ResourceExhausted,
+    api_exceptions.ServiceUnavailable,
+    api_exceptions.Unknown,
+)
 
 
 class PublishError(RuntimeError):
     """The message was not acknowledged by Pub/Sub in time; the caller must not claim success."""
 
 
+class _Pending:
+    __slots__ = ("abandoned", "done", "error", "message", "message_id", "size")
+
+    def __init__(self, message: PubsubMessage, size: int) -> None:
+        self.message = message
+        self.size = size
+        self.done = threading.Event()
+        self.message_id: str | None = None
+        self.error: BaseException | None = None
+        self.abandoned = False  # the caller stopped waiting: no need to send it any more
+
+
 class PubSubPublisher:
     def __init__(self, project: str, topic: str, timeout: float = 10.0) -> None:
         self._timeout = timeout
-        self._client = pubsub_v1.PublisherClient(
-            # A webhook waits for its own message; a short batch window keeps that wait low.
-            batch_settings=BatchSettings(max_messages=100, max_latency=0.002),
-            publisher_options=PublisherOptions(
-                enable_message_ordering=True,
-                retry=api_retry.Retry(initial=0.05, maximum=1.0, timeout=timeout),
-                timeout=timeout,
-            ),
+        self._api = _gapic_client()
+        self.topic_path = self._api.topic_path(project, topic)
+        self._retry = api_retry.Retry(
+            predicate=_TRANSIENT, initial=0.05, maximum=1.0, timeout=timeout
         )
-        self.topic_path = self._client.topic_path(project, topic)
+        self._queue: deque[_Pending] = deque()
+        self._lock = threading.Condition()
+        self._closed = False
+        # Started on first use, in the process that publishes (gunicorn builds the app in
+        # each worker after fork, and a thread does not survive a fork).
+        self._sender: threading.Thread | None = None
 
     def publish(self, data: bytes, ordering_key: str, attributes: Mapping[str, str]) -> str:
-        for attempt in (1, 2):
-            try:
-                message_id: str = self._submit(data, ordering_key, attributes).result(
-                    timeout=self._timeout
-                )
-            except PublishToPausedOrderingKeyException:
-                # An earlier publish on this key failed after we had stopped waiting for it, and
-                # the client paused the key. Unpause and submit again, once, so that one lost
-                # acknowledgement never blocks a payment's later events.
-                self._resume(ordering_key)
-                if attempt == 2:
-                    raise PublishError(
-                        f"publish to {self.topic_path}: ordering key paused"
-                    ) from None
-            except Exception as exc:
-                self._resume(ordering_key)
-                raise PublishError(
-                    f"publish to {self.topic_path} failed: {type(exc).__name__}"
-                ) from exc
-            else:
-                return message_id
-        raise AssertionError("unreachable")
-
-    def _submit(self, data: bytes, ordering_key: str, attributes: Mapping[str, str]) -> Any:
-        return self._client.publish(
-            self.topic_path, data, ordering_key=ordering_key, **dict(attributes)
+        pending = _Pending(
+            PubsubMessage(data=data, ordering_key=ordering_key, attributes=dict(attributes)),
+            len(data) + len(ordering_key) + sum(len(k) + len(v) for k, v in attributes.items()),
         )
+        with self._lock:
+            if self._closed:
+                raise PublishError(f"publish to {self.topic_path}: publisher closed")
+            if self._sender is None:
+                self._sender = threading.Thread(
+                    target=self._send_forever, name="pubsub-publisher", daemon=True
+                )
+                self._sender.start()
+            self._queue.append(pending)
+            self._lock.notify()
+        if not pending.done.wait(self._timeout):
+            pending.abandoned = True
+            raise PublishError(
+                f"publish to {self.topic_path} not acknowledged within {self._timeout:g} s"
+            )
+        if pending.error is not None:
+            raise PublishError(
+                f"publish to {self.topic_path} failed: {type(pending.error).__name__}"
+            ) from pending.error
+        assert pending.message_id is not None
+        return pending.message_id
 
-    def _resume(self, ordering_key: str) -> None:
-        if not ordering_key:
-            return
+    def _send_forever(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._lock.wait()
+                if not self._queue:
+                    return
+                batch = self._take()
+            if batch:
+                self._send(batch)
+
+    def _take(self) -> list[_Pending]:
+        batch: list[_Pending] = []
+        size = 0
+        while self._queue and len(batch) < MAX_BATCH_MESSAGES:
+            head = self._queue[0]
+            if batch and size + head.size > MAX_BATCH_BYTES:
+                break
+            self._queue.popleft()
+            if not head.abandoned:
+                batch.append(head)
+                size += head.size
+        return batch
+
+    def _send(self, batch: list[_Pending]) -> None:
         try:
-            self._client.resume_publish(self.topic_path, ordering_key)
-        except RuntimeError:
-            pass  # not paused (still in flight, or already resumed): nothing to undo
+            response: Any = self._api.publish(
+                topic=self.topic_path,
+                messages=[p.message for p in batch],
+                retry=self._retry,
+                timeout=self._timeout,
+            )
+            ids = list(response.message_ids)
+            if len(ids) != len(batch):
+                raise RuntimeError(f"{len(ids)} message ids for {len(batch)} messages")
+        except Exception as exc:
+            log.warning(
+                "publish failed",
+                extra={"topic": self.topic_path, "messages": len(batch), "error": repr(exc)},
+            )
+            for pending in batch:
+                pending.error = exc
+                pending.done.set()
+            return
+        for pending, message_id in zip(batch, ids, strict=True):
+            pending.message_id = message_id
+            pending.done.set()
 
     def close(self) -> None:
-        self._client.stop()
+        """Send what is queued, then stop."""
+        with self._lock:
+            self._closed = True
+            self._lock.notify()
+        if self._sender is not None:
+            self._sender.join(timeout=self._timeout + 1)
+        self._api.transport.close()  # type: ignore[no-untyped-call]
+
+
+def _gapic_client() -> PublisherClient:
+    if os.environ.get("PUBSUB_EMULATOR_HOST"):
+        # The emulator needs no credentials (the client connects to it without TLS by itself).
+        from google.auth.credentials import AnonymousCredentials
+
+        return PublisherClient(credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
+    return PublisherClient()
