@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run send test lint typecheck unit integration e2e infra infra-lint clean
+.PHONY: run send test lint typecheck unit integration e2e bench fault-run infra infra-lint clean
 
 # Deployment linters live in their own venv: checkov pins many packages the project must not get.
 TOOLS_VENV ?= .venv-tools
@@ -42,6 +42,16 @@ integration: $(VENV)/.installed
 
 e2e: $(VENV)/.installed
 	$(PY) -m pytest -q tests/e2e
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench  ## load figures on the local stack (about 6 min); see docs/performance.md
+	$(PY) -m bench.run
+
+fault-run: $(VENV)/.installed-bench  ## 2,000 payments through Wix faults and SIGKILLs, checked exactly
+	$(PY) -m bench.fault_run
 
 $(TOOLS_STAMP):
 	rm -rf $(TOOLS_VENV)

@@ -1,0 +1,1 @@
+"""Load and fault harnesses on the local stack: `make bench`, `make fault-run`."""

@@ -1,0 +1,453 @@
+"""`make bench`: ingest throughput and latency, end-to-end latency, the same under a degraded
+Wix, the inline-Wix comparison and peak memory, on the local stack. Prints the figures, writes
+them to bench/results/bench.json and draws docs/performance-latency.png.
+
+Every request is a realistic Stripe event, signed just before its phase (so timestamps are
+fresh), over keep-alive connections on loopback; see bench/httpload.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench import httpload
+from bench.benchstack import BenchStack, Tuning, cpu_seconds, peak_memory, wait_until
+from devstack.stack import StackConfig
+from devstack.stripe_fixtures import Payment, card_success_events, event, signed
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+CHART = ROOT / "docs" / "performance-latency.png"
+WEBHOOK = "/webhooks/stripe"
+
+
+@dataclass
+class Plan:
+    concurrency: Sequence[int] = (1, 2, 4, 8, 16, 32, 64)
+    level_seconds: float = 5.0
+    rates: Sequence[int] = (100, 200, 300, 400, 500, 600, 700)
+    rate_seconds: float = 8.0
+    e2e_rate: float = 50.0  # payments/s, two webhooks each
+    e2e_seconds: float = 30.0
+    degraded_seconds: float = 20.0
+    compare_rate: float = 5.0  # payments/s, a rate the inline handler can sustain
+    compare_seconds: float = 30.0
+    drain_timeout: float = 600.0
+    relay_concurrency: int = 64
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(
+            concurrency=(1, 8, 32),
+            level_seconds=2,
+            rates=(100, 300),
+            rate_seconds=3,
+            e2e_seconds=4,
+            degraded_seconds=4,
+            compare_seconds=4,
+            drain_timeout=180,
+        )
+
+
+@dataclass
+class Report:
+    machine: dict[str, Any] = field(default_factory=dict)
+    tuning: dict[str, Any] = field(default_factory=dict)
+    closed: list[dict[str, Any]] = field(default_factory=list)
+    open: list[dict[str, Any]] = field(default_factory=list)
+    e2e_emulator_push: dict[str, Any] = field(default_factory=dict)
+    e2e: dict[str, Any] = field(default_factory=dict)
+    degraded: dict[str, Any] = field(default_factory=dict)
+    compare: dict[str, Any] = field(default_factory=dict)
+    memory: list[dict[str, Any]] = field(default_factory=list)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+
+
+# requests ------------------------------------------------------------------------------------
+def charge_requests(target: httpload.Target, secret: str, count: int, tag: str) -> list[bytes]:
+    """`count` charge.succeeded webhooks of distinct payments (each published: none ignored)."""
+    out = []
+    for i in range(count):
+        payment = Payment(intent_id=f"pi_{tag}_{i:06d}")
+        body, header = signed(event("charge.succeeded", payment.charge()), secret)
+        out.append(httpload.raw_request(target, WEBHOOK, body, {"Stripe-Signature": header}))
+    return out
+
+
+def payment_batches(
+    target: httpload.Target, secret: str, count: int, tag: str
+) -> tuple[list[str], list[list[bytes]]]:
+    """Per payment, its two webhooks (charge.succeeded, payment_intent.succeeded), sent together
+    as Stripe does."""
+    ids, batches = [], []
+    for i in range(count):
+        payment = Payment(intent_id=f"pi_{tag}_{i:06d}")
+        ids.append(payment.intent_id)
+        batch = []
+        for evt in card_success_events(payment):
+            body, header = signed(evt, secret)
+            batch.append(httpload.raw_request(target, WEBHOOK, body, {"Stripe-Signature": header}))
+        batches.append(batch)
+    return ids, batches
+
+
+def summary(run: httpload.Run) -> dict[str, Any]:
+    return {
+        "requests": len(run.samples),
+        "ok": len(run.ok),
+        "statuses": {str(k): v for k, v in sorted(run.statuses().items())},
+        "throughput_per_s": round(run.throughput(), 1),
+        **{k: round(v, 1) for k, v in run.percentiles().items()},
+        "client_cpu_us_per_request": round(run.client_cpu_per_request_us(), 1),
+    }
+
+
+def cpu_snapshot(stack: BenchStack) -> dict[str, float]:
+    return {name: cpu_seconds(s.pid) for name, s in stack.services.items()}
+
+
+def cpu_per_request(
+    before: dict[str, float], after: dict[str, float], requests: int
+) -> dict[str, float]:
+    return {
+        name: round((after[name] - before[name]) / requests * 1000, 3)
+        for name in ("ingest", "pubsub-emulator", "writer", "wix-standin", "push-relay")
+        if name in before and name in after and requests
+    }
+
+
+# phases --------------------------------------------------------------------------------------
+def phase_ingest(stack: BenchStack, plan: Plan, report: Report) -> None:
+    target = httpload.Target.from_url(stack.config.ingest_url)
+    secret = stack.config.webhook_secret
+    # Ingest alone: in production the writer runs on other machines.
+    stack.remove_subscription()
+    httpload.closed_loop(target, charge_requests(target, secret, 3000, "warm"), 16, 10)
+    for c in plan.concurrency:
+        reqs = charge_requests(target, secret, int(plan.level_seconds * 1200), f"c{c}")
+        before = cpu_snapshot(stack)
+        run = httpload.closed_loop(target, reqs, c, plan.level_seconds)
+        row = {"concurrency": c, **summary(run)}
+        row["cpu_ms_per_webhook"] = cpu_per_request(before, cpu_snapshot(stack), len(run.samples))
+        report.closed.append(row)
+        print(_closed_line(row), flush=True)
+    for rate in plan.rates:
+        n = int(rate * plan.rate_seconds)
+        reqs = charge_requests(target, secret, n, f"r{rate}")
+        before = cpu_snapshot(stack)
+        run = httpload.open_loop(target, [[r] for r in reqs], rate)
+        row = {"offered_per_s": rate, **summary(run)}
+        row["achieved_per_s"] = round(len(run.ok) / (n / rate), 1)
+        row["cpu_ms_per_webhook"] = cpu_per_request(before, cpu_snapshot(stack), len(run.samples))
+        report.open.append(row)
+        print(_open_line(row), flush=True)
+    stack.restore_subscription()
+
+
+def drain(
+    stack: BenchStack, ids: list[str], timeout: float
+) -> tuple[float, dict[str, dict[str, Any]]]:
+    """Wait until every payment's record is succeeded and paid-with, and Wix traffic has been
+    quiet for 3 s (later deliveries would only be no-ops); returns (seconds, items)."""
+    started = time.monotonic()
+    wanted = set(ids)
+
+    def complete() -> bool:
+        items = stack.items()
+        return all(
+            items.get(i, {}).get("status") == "succeeded" and items[i].get("paidWith")
+            for i in wanted
+        )
+
+    wait_until(complete, timeout, 1.0, "every record")
+    done = time.monotonic() - started
+    last: list[int] = []
+
+    def quiet() -> bool:
+        counts = stack.wix_counts()
+        total = sum(c["read"] + c["write"] for i, c in counts.items() if i in wanted)
+        last.append(total)
+        return len(last) >= 4 and last[-1] == last[-4]
+
+    wait_until(quiet, timeout, 1.0, "quiet Wix traffic")
+    return done, stack.items()
+
+
+def e2e_figures(
+    stack: BenchStack,
+    ids: list[str],
+    sent_at: dict[int, float],
+    items: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    first, final = [], []
+    for n, item_id in enumerate(ids):
+        item = items[item_id]
+        first.append(_epoch(item["_createdDate"]["$date"]) - sent_at[n])
+        final.append(_epoch(item["_updatedDate"]["$date"]) - sent_at[n])
+    counts = stack.wix_counts()
+    reads = sum(counts.get(i, {}).get("read", 0) for i in ids)
+    writes = sum(counts.get(i, {}).get("write", 0) for i in ids)
+    wrong = [i for i in ids if items[i].get("status") != "succeeded"]
+    return {
+        "payments": len(ids),
+        "records": sum(1 for i in ids if i in items),
+        "wrong": len(wrong),
+        "first_record": {k: round(v, 1) for k, v in httpload.latency_summary(first).items()},
+        "final_record": {k: round(v, 1) for k, v in httpload.latency_summary(final).items()},
+        "wix_reads_per_payment": round(reads / len(ids), 2),
+        "wix_writes_per_payment": round(writes / len(ids), 2),
+    }
+
+
+def phase_e2e(
+    stack: BenchStack, rate: float, seconds: float, tag: str, timeout: float
+) -> dict[str, Any]:
+    target = httpload.Target.from_url(stack.config.ingest_url)
+    ids, batches = payment_batches(target, stack.config.webhook_secret, int(rate * seconds), tag)
+    sent_at: dict[int, float] = {}
+    before = cpu_snapshot(stack)
+    run = httpload.open_loop(target, batches, rate, on_start=sent_at.__setitem__)
+    # open_loop returns once the last webhook is answered: from there, how long until the
+    # last record is complete (and Wix traffic quiet).
+    done, items = drain(stack, ids, timeout)
+    result = {
+        "rate_payments_per_s": rate,
+        "webhooks_per_s": rate * 2,
+        "seconds": seconds,
+        "webhook": summary(run),
+        "all_records_after_last_send_s": round(done, 1),
+        **e2e_figures(stack, ids, sent_at, items),
+    }
+    result["cpu_ms_per_payment"] = cpu_per_request(before, cpu_snapshot(stack), len(ids))
+    return result
+
+
+def phase_compare(stack: BenchStack, plan: Plan, report: Report) -> None:
+    secret = stack.config.webhook_secret
+    rows: dict[str, dict[str, Any]] = {}
+    for name, url in (("queued (ours)", stack.config.ingest_url), ("inline Wix", stack.inline_url)):
+        target = httpload.Target.from_url(url)
+        n = int(plan.compare_rate * plan.compare_seconds)
+        _, batches = payment_batches(target, secret, n, f"cmp{len(rows)}")
+        run = httpload.open_loop(target, batches, plan.compare_rate, timeout=60)
+        rows[name] = summary(run)
+        print(f"  {name:<14} {_lat(rows[name])}  statuses {rows[name]['statuses']}", flush=True)
+    target = httpload.Target.from_url(stack.inline_url)
+    cap = httpload.closed_loop(
+        target,
+        charge_requests(target, secret, 2000, "cap"),
+        stack.tuning.ingest_workers * stack.tuning.ingest_threads,
+        10,
+        timeout=60,
+    )
+    report.compare = {
+        "rate_payments_per_s": plan.compare_rate,
+        "seconds": plan.compare_seconds,
+        "rows": rows,
+        "p99_ratio_inline_over_ours": round(
+            rows["inline Wix"]["p99_ms"] / rows["queued (ours)"]["p99_ms"], 1
+        ),
+        "inline_capacity": summary(cap),
+    }
+
+
+# main ----------------------------------------------------------------------------------------
+def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
+    report = Report(machine=machine(), tuning=asdict(tuning))
+    stack = BenchStack(StackConfig.on_free_ports(state_dir), tuning)
+    print(_machine_line(report.machine, tuning), flush=True)
+    stack.start()
+    try:
+        stack.start_inline()
+        print(
+            "\n1. ingest alone: signed charge.succeeded webhooks, publish acknowledged", flush=True
+        )
+        phase_ingest(stack, plan, report)
+
+        print(
+            f"\n2a. end to end, {plan.e2e_rate:g} payments/s (2 webhooks each), healthy Wix, "
+            "the emulator's own push (one message at a time)",
+            flush=True,
+        )
+        report.e2e_emulator_push = phase_e2e(
+            stack, plan.e2e_rate, plan.e2e_seconds, "e2ea", plan.drain_timeout
+        )
+        print(_e2e_lines(report.e2e_emulator_push), flush=True)
+
+        stack.start_push_relay(plan.relay_concurrency)
+        phase_e2e(stack, 5, 1, "relaywarm", plan.drain_timeout)  # the relay is up and pulling
+        print(
+            f"\n2b. end to end, {plan.e2e_rate:g} payments/s, healthy Wix, push delivered "
+            f"concurrently as Cloud Pub/Sub does (bench/push_relay.py, up to "
+            f"{plan.relay_concurrency} at once)",
+            flush=True,
+        )
+        report.e2e = phase_e2e(stack, plan.e2e_rate, plan.e2e_seconds, "e2eb", plan.drain_timeout)
+        print(_e2e_lines(report.e2e), flush=True)
+
+        stack.set_faults(latency_ms=500, error_rate=0.1)
+        print(
+            f"\n3. end to end, {plan.e2e_rate:g} payments/s, Wix degraded: +500 ms on every call, 10 % answered 500",
+            flush=True,
+        )
+        report.degraded = phase_e2e(
+            stack, plan.e2e_rate, plan.degraded_seconds, "deg", plan.drain_timeout
+        )
+        print(_e2e_lines(report.degraded), flush=True)
+
+        print(
+            f"\n4. same degraded Wix, {plan.compare_rate:g} payments/s for {plan.compare_seconds:g} s: ours vs a handler that writes to Wix inline",
+            flush=True,
+        )
+        phase_compare(stack, plan, report)
+        print(_compare_lines(report.compare), flush=True)
+        stack.set_faults()
+
+        report.memory = [
+            asdict(peak_memory(name, s.pid))
+            for name, s in stack.services.items()
+            if name
+            in ("ingest", "writer", "wix-standin", "pubsub-emulator", "inline-wix", "push-relay")
+        ]
+        print("\n5. peak memory (VmHWM) after all phases", flush=True)
+        print(_memory_lines(report.memory), flush=True)
+    finally:
+        stack.stop()
+    report.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"\nload average at end: {report.machine['load_average_at_end']}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short run to check the harness")
+    parser.add_argument("--out", type=Path, default=RESULTS / "bench.json")
+    parser.add_argument("--chart", type=Path, default=CHART)
+    parser.add_argument("--ingest-workers", type=int, default=Tuning.ingest_workers)
+    parser.add_argument("--ingest-threads", type=int, default=Tuning.ingest_threads)
+    args = parser.parse_args(argv)
+    plan = Plan.quick() if args.quick else Plan()
+    tuning = Tuning(ingest_workers=args.ingest_workers, ingest_threads=args.ingest_threads)
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        report = run_bench(plan, tuning, Path(tmp))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(asdict(report), indent=2))
+    from bench.chart import draw
+
+    draw(report, args.chart)
+    print(
+        f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+        f" and {args.chart.relative_to(ROOT) if args.chart.is_relative_to(ROOT) else args.chart}"
+    )
+    return 0
+
+
+# printing ------------------------------------------------------------------------------------
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _lat(row: dict[str, Any]) -> str:
+    return (
+        f"p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}  p99 {row['p99_ms']:7.1f}  "
+        f"max {row['max_ms']:7.1f} ms"
+    )
+
+
+def _cpu(cpu: dict[str, float]) -> str:
+    return " ".join(f"{k.replace('pubsub-', '')}={v:.2f}" for k, v in cpu.items() if v)
+
+
+def _machine_line(m: dict[str, Any], tuning: Tuning) -> str:
+    return (
+        f"machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}, "
+        f"Python {m['python']}, load average at start {m['load_average_at_start']}\n"
+        f"ingest: gunicorn gthread {tuning.ingest_workers} workers x {tuning.ingest_threads} threads; "
+        f"writer {tuning.writer_workers} x {tuning.writer_threads}; Wix stand-in 1 x {tuning.standin_threads}"
+    )
+
+
+def _closed_line(row: dict[str, Any]) -> str:
+    return (
+        f"  closed loop, {row['concurrency']:3d} connections: {row['throughput_per_s']:6.0f} webhooks/s  "
+        f"{_lat(row)}  non-2xx {row['requests'] - row['ok']}  client {row['client_cpu_us_per_request']:.0f} us/req  "
+        f"CPU ms/webhook {_cpu(row['cpu_ms_per_webhook'])}"
+    )
+
+
+def _open_line(row: dict[str, Any]) -> str:
+    return (
+        f"  open loop, {row['offered_per_s']:4d}/s offered: {row['achieved_per_s']:6.0f}/s answered 2xx  "
+        f"{_lat(row)}  non-2xx {row['requests'] - row['ok']}  CPU ms/webhook {_cpu(row['cpu_ms_per_webhook'])}"
+    )
+
+
+def _e2e_lines(e: dict[str, Any]) -> str:
+    w = e["webhook"]
+    return "\n".join(
+        [
+            f"  webhooks: {w['requests']} sent, {w['ok']} answered 2xx   {_lat(w)}",
+            f"  records: {e['records']}/{e['payments']} payments recorded, {e['wrong']} wrong; "
+            f"all there {e['all_records_after_last_send_s']} s after the last webhook",
+            f"  webhook -> first Wix record: {_lat(e['first_record'])}",
+            f"  webhook -> final Wix record: {_lat(e['final_record'])}",
+            f"  Wix calls per payment: {e['wix_reads_per_payment']} reads, {e['wix_writes_per_payment']} writes "
+            f"(2 webhooks per payment)   CPU ms/payment {_cpu(e['cpu_ms_per_payment'])}",
+        ]
+    )
+
+
+def _compare_lines(c: dict[str, Any]) -> str:
+    cap = c["inline_capacity"]
+    return (
+        f"  p99 ratio, inline / ours: {c['p99_ratio_inline_over_ours']}x\n"
+        f"  inline handler's capacity under this Wix ({cap['requests']} requests, "
+        f"closed loop at its thread count): {cap['throughput_per_s']:.1f} webhooks/s answered 2xx, "
+        f"{cap['requests'] - cap['ok']} non-2xx"
+    )
+
+
+def _memory_lines(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"  {r['service']:<16} {r['processes']} processes: largest {r['max_mib']:6.1f} MiB, "
+        f"sum {r['sum_mib']:6.1f} MiB"
+        for r in rows
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
