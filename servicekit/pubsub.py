@@ -1,16 +1,15 @@
 """`PubSubPublisher`: publish and wait for Pub/Sub's acknowledgement, bounded in time.
 
-Messages from all request threads share one publish stream: a background thread sends
-whatever has queued up while the previous request was in flight, as one Publish call (up to
-1000 messages). The client library instead batches per ordering key, and ours is the payment
-intent id, unique per payment: it made one gRPC call and one thread per webhook, which cost
-about as much CPU in ingest (and as much again in Pub/Sub) as everything else the webhook does
-(profile in docs/performance.md).
+Messages from all request threads share one publish stream: a background thread takes
+whatever has queued up while the previous round was in flight, splits it by ordering key (Pub/Sub
+refuses a Publish request whose messages have different ordering keys, FAILED_PRECONDITION; the
+emulator does not check this) and sends one Publish call per key, the calls of one round in
+parallel. The client library's per-key sequencers made one gRPC call and one thread per webhook
+and cost as much CPU as everything else the webhook does (profile in docs/performance.md).
 
-One call is in flight at a time, so messages reach Pub/Sub in the order `publish` was called:
+One round is in flight at a time, so messages reach Pub/Sub in the order `publish` was called:
 a payment's events keep their order without the client library's per-key sequencers (and so
-without its "paused ordering key" state after a failure). Batches form by themselves under
-load; a lone message goes out at once.
+without its "paused ordering key" state after a failure). A lone message goes out at once.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from google.api_core import exceptions as api_exceptions
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # Pub/Sub's limits for one Publish request are 1000 messages and 10 MB.
 MAX_BATCH_MESSAGES = 1000
+# Publish calls of one round sent at once (one per ordering key in the round).
+MAX_PARALLEL_CALLS = 32
 MAX_BATCH_BYTES = 9 * 1024 * 1024
 
 # The codes the client library retries a publish on.
@@ -61,9 +63,9 @@ class _Pending:
 
 
 class PubSubPublisher:
-    def __init__(self, project: str, topic: str, timeout: float = 10.0) -> None:
+    def __init__(self, project: str, topic: str, timeout: float = 10.0, api: Any = None) -> None:
         self._timeout = timeout
-        self._api = _gapic_client()
+        self._api = api if api is not None else _gapic_client()
         self.topic_path = self._api.topic_path(project, topic)
         self._retry = api_retry.Retry(
             predicate=_TRANSIENT, initial=0.05, maximum=1.0, timeout=timeout
@@ -74,6 +76,7 @@ class PubSubPublisher:
         # Started on first use, in the process that publishes (gunicorn builds the app in
         # each worker after fork, and a thread does not survive a fork).
         self._sender: threading.Thread | None = None
+        self._calls: ThreadPoolExecutor | None = None
 
     def publish(self, data: bytes, ordering_key: str, attributes: Mapping[str, str]) -> str:
         pending = _Pending(
@@ -127,26 +130,41 @@ class PubSubPublisher:
         return batch
 
     def _send(self, batch: list[_Pending]) -> None:
+        """One Publish call per ordering key, in parallel; returns when all have answered, so
+        that the next round cannot overtake this one on any key."""
+        by_key: dict[str, list[_Pending]] = {}
+        for pending in batch:
+            by_key.setdefault(pending.message.ordering_key, []).append(pending)
+        groups = list(by_key.values())
+        if len(groups) == 1:
+            self._send_group(groups[0])
+            return
+        if self._calls is None:
+            self._calls = ThreadPoolExecutor(MAX_PARALLEL_CALLS, thread_name_prefix="pubsub-call")
+        for call in [self._calls.submit(self._send_group, group) for group in groups]:
+            call.result()
+
+    def _send_group(self, group: list[_Pending]) -> None:
         try:
             response: Any = self._api.publish(
                 topic=self.topic_path,
-                messages=[p.message for p in batch],
+                messages=[p.message for p in group],
                 retry=self._retry,
                 timeout=self._timeout,
             )
             ids = list(response.message_ids)
-            if len(ids) != len(batch):
-                raise RuntimeError(f"{len(ids)} message ids for {len(batch)} messages")
+            if len(ids) != len(group):
+                raise RuntimeError(f"{len(ids)} message ids for {len(group)} messages")
         except Exception as exc:
             log.warning(
                 "publish failed",
-                extra={"topic": self.topic_path, "messages": len(batch), "error": repr(exc)},
+                extra={"topic": self.topic_path, "messages": len(group), "error": repr(exc)},
             )
-            for pending in batch:
+            for pending in group:
                 pending.error = exc
                 pending.done.set()
             return
-        for pending, message_id in zip(batch, ids, strict=True):
+        for pending, message_id in zip(group, ids, strict=True):
             pending.message_id = message_id
             pending.done.set()
 
@@ -157,7 +175,9 @@ class PubSubPublisher:
             self._lock.notify()
         if self._sender is not None:
             self._sender.join(timeout=self._timeout + 1)
-        self._api.transport.close()  # type: ignore[no-untyped-call]
+        if self._calls is not None:
+            self._calls.shutdown(wait=False)
+        self._api.transport.close()
 
 
 def _gapic_client() -> PublisherClient:
