@@ -127,6 +127,7 @@ def _scenario(kind: str, n: int, run: str, rng: random.Random) -> Scenario:
         "amountRefunded": major(0, currency),
         "currency": currency,
         "failureMessage": None,
+        "failureMessageAt": None,
         "paidOnSource": "event",
         "livemode": False,
     }
@@ -160,7 +161,9 @@ def _scenario(kind: str, n: int, run: str, rng: random.Random) -> Scenario:
             *success(paid_at, 3),
         ]
         # The decline stays as history; the method shown is the card that paid.
-        expected.update(failureMessage=DECLINED, lastEventId=eid(4))
+        expected.update(
+            failureMessage=DECLINED, failureMessageAt=wix_date(t0 + 2), lastEventId=eid(4)
+        )
     elif kind == "processing_then_success":
         paid_at = t0 + 120
         events = [

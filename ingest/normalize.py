@@ -170,6 +170,10 @@ def _from_charge(
     paid_on: str | None = None
     failure: str | None = None
     if event_type == "charge.succeeded":
+        if charge.get("captured") is False:
+            # Authorized only (manual capture, another integration on the account): no money
+            # moved yet, and a succeeded record could never go back if it is canceled.
+            return Ignored("charge authorized but not captured")
         status = refund_status(amount, amount_refunded)
         paid_on = from_unix(success_time)
     elif event_type == "charge.failed":

@@ -38,7 +38,7 @@ def verify(
     signed = str(timestamp).encode() + b"." + body
     for secret in secrets:
         expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-        if any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+        if any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in signatures):
             return timestamp
     raise SignatureError("No signatures found matching the expected signature for payload")
 
@@ -51,7 +51,7 @@ def _parse(header: str) -> tuple[int, list[str]]:
         if not sep:
             raise SignatureError("malformed Stripe-Signature header")
         if key == "t":
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 raise SignatureError("malformed timestamp in Stripe-Signature header")
             timestamp = int(value)
         elif key == "v1":

@@ -18,12 +18,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from payments.message import PaymentUpdate
 from payments.methods import label
 from writer.merge import merge
 from writer.ports import Collection
-from writer.record import from_wix_data, to_wix_data
+from writer.record import OWNED_FIELDS, from_wix_data, to_wix_data
 from writer.wix import WixTransientError
 
 
@@ -102,10 +103,18 @@ def _attempt(collection: Collection, update: PaymentUpdate, attempt: int, timer:
     if merged == existing:
         return Applied("no-op", merged.status.value, None, attempt, timer.ms)
     data = to_wix_data(merged, label(merged.paid_with) if merged.paid_with else None)
+    if current is not None:
+        # Save replaces the whole item: keep the columns the site owner added (notes, "shipped").
+        data = {**_owner_fields(current), **data}
     with timer:
         wix_action = collection.save(update.payment_intent_id, data)
     action = "insert" if existing is None else "update"
     return Applied(action, merged.status.value, wix_action, attempt, timer.ms)
+
+
+def _owner_fields(current: dict[str, Any]) -> dict[str, Any]:
+    """Fields of the item that are neither ours nor Wix's system fields (which Wix sets itself)."""
+    return {k: v for k, v in current.items() if k not in OWNED_FIELDS and not k.startswith("_")}
 
 
 def _backoff(policy: RetryPolicy, attempt: int, rng: random.Random) -> float:

@@ -8,10 +8,10 @@ Rules (design.md):
    never flip a record back and forth.
 3. A known field is never overwritten by null. `paid_on` keeps the earliest success time seen
    in a success event; any other paid_on (verify snapshot, refund) is provisional and gives way
-   to an event's.
+   to an event's. The failure message is the newest one said (kept as history once settled).
 The winning message's fields win; the other side only fills what the winner leaves null.
-Fields that describe one payment attempt (method, card) are filled only within the same side
-(open or settled), so a declined card never shows as how a settled payment was paid.
+Method, brand and last 4 describe one attempt, so they move together, and are filled only from
+the same side (open or settled): a declined card never shows as how a settled payment was paid.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def record_from(update: PaymentUpdate) -> PaymentRecord:
         card_brand=update.card_brand,
         card_last4=update.card_last4,
         failure_message=update.failure_message,
+        failure_at=update.event_created if update.failure_message else None,
         livemode=update.livemode,
     )
 
@@ -67,6 +68,8 @@ def merge(existing: PaymentRecord | None, update: PaymentUpdate) -> PaymentRecor
         amount = winner.amount or other.amount
         status = max(status, refund_status(amount, amount_refunded), key=progress)
     paid_on, paid_on_source = _merge_paid_on(existing, incoming)
+    method = winner if winner.paid_with or not same_side else other
+    failure = max((existing, incoming), key=_failure_key)
     return PaymentRecord(
         payment_intent_id=existing.payment_intent_id,
         status=status,
@@ -79,12 +82,22 @@ def merge(existing: PaymentRecord | None, update: PaymentUpdate) -> PaymentRecor
         first_name=winner.first_name or other.first_name,
         paid_on=paid_on,
         paid_on_source=paid_on_source,
-        paid_with=winner.paid_with or (other.paid_with if same_side else None),
-        card_brand=winner.card_brand or (other.card_brand if same_side else None),
-        card_last4=winner.card_last4 or (other.card_last4 if same_side else None),
-        failure_message=winner.failure_message or other.failure_message,
+        # Method, brand and last 4 describe one attempt: taken together, never mixed.
+        paid_with=method.paid_with,
+        card_brand=method.card_brand,
+        card_last4=method.card_last4,
+        failure_message=failure.failure_message,
+        failure_at=failure.failure_at,
         livemode=winner.livemode or other.livemode,
     )
+
+
+def _failure_key(record: PaymentRecord) -> tuple[bool, float, str]:
+    """The newest failure said wins, whatever order the messages came in."""
+    if record.failure_message is None:
+        return (False, 0.0, "")
+    at = parse_time(record.failure_at).timestamp() if record.failure_at else 0.0
+    return (True, at, record.failure_message)
 
 
 def _paid_on_source(update: PaymentUpdate) -> str | None:

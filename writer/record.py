@@ -35,6 +35,8 @@ class PaymentRecord:
     card_brand: str | None = None
     card_last4: str | None = None
     failure_message: str | None = None
+    # When the failure_message was said: the newest failure is shown, whatever the arrival order.
+    failure_at: str | None = None
     livemode: bool = False
 
     def with_changes(self, **changes: Any) -> PaymentRecord:
@@ -60,6 +62,7 @@ def to_wix_data(record: PaymentRecord, paid_with_label: str | None) -> dict[str,
         "lastEventId": record.last_event_id,
         "lastEventAt": _wix_date(record.last_event_at),
         "failureMessage": record.failure_message,
+        "failureMessageAt": _wix_date(record.failure_at),
         "livemode": record.livemode,
     }
 
@@ -87,9 +90,10 @@ def from_wix_data(data: dict[str, Any]) -> PaymentRecord:
             card_brand=data.get("cardBrand") or None,
             card_last4=data.get("cardLast4") or None,
             failure_message=data.get("failureMessage") or None,
+            failure_at=_from_wix_date(data.get("failureMessageAt")),
             livemode=bool(data.get("livemode", False)),
         )
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
         raise UnreadableItem(f"existing Wix item cannot be read: {exc!r}") from None
 
 
@@ -106,3 +110,14 @@ def _from_wix_date(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     return format_time(parse_time(value))
+
+
+# Every field to_wix_data writes (a save replaces the item; any other field is the owner's).
+OWNED_FIELDS = frozenset(
+    to_wix_data(
+        PaymentRecord(
+            "pi_x", PaymentStatus.SUCCEEDED, 0, 0, "usd", "evt_x", "1970-01-01T00:00:00Z"
+        ),
+        None,
+    )
+)

@@ -13,6 +13,7 @@ Errors: {"message", "details": {"applicationError": {"code": "WDE…", "descript
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 4.5
 BULK_LIMIT = 1000
+
+
+# How Wix says "no such item" (WDE0073; the SDK's names for it; the generic application code).
+ITEM_NOT_FOUND_CODES = frozenset({"WDE0073", "ITEM_NOT_FOUND", "WIXDATA.ITEM.NOT_FOUND", "NOT_FOUND"})
 
 
 class WixError(RuntimeError):
@@ -106,12 +111,18 @@ class WixCollection:
         try:
             body = self._call("GET", path, params=params)
         except WixConfigError as exc:
-            if exc.code == "WDE0073":
+            if exc.status == 404 and exc.code in ITEM_NOT_FOUND_CODES:
                 return None
             raise
-        item = body.get("dataItem") or {}
-        data = item.get("data")
-        return data if isinstance(data, dict) else None
+        item = body.get("dataItem")
+        if item is None:
+            return None  # an explicit "no item", as Velo's get() answers null
+        data = item.get("data") if isinstance(item, dict) else None
+        if not isinstance(data, dict):
+            # Only WDE0073 says "absent"; treating an odd answer as absent would let the next
+            # save replace a real item with one message's worth of data.
+            raise WixTransientError("Wix answered the item read without dataItem.data")
+        return data
 
     def save(self, item_id: str, data: dict[str, Any]) -> str:
         """Insert or replace the whole item; returns Wix's action (INSERTED / UPDATED)."""
@@ -209,6 +220,8 @@ class WixCollection:
             raise WixTransientError(f"Wix {method} {path} timed out") from exc
         except requests.ConnectionError as exc:
             raise WixTransientError(f"Wix {method} {path}: connection failed") from exc
+        except requests.RequestException as exc:  # broken body, bad encoding: retry, never 500
+            raise WixTransientError(f"Wix {method} {path}: {type(exc).__name__}") from exc
         if response.status_code < 300:
             try:
                 body = response.json()
@@ -250,6 +263,12 @@ def _error_code(body: dict[str, Any]) -> str | None:
         return str(app_error["code"])
     if isinstance(body.get("code"), str):
         return str(body["code"])
+    # Some answers carry the code only in the text: "WDE0073: Item [pi_…] does not exist …".
+    message = body.get("message")
+    if isinstance(message, str):
+        found = re.search(r"\bWDE\d{4}\b", message)
+        if found:
+            return found.group(0)
     return None
 
 

@@ -225,3 +225,23 @@ def test_with_a_retry_policy_a_passing_wix_hiccup_is_absorbed_without_a_503():
     [charge, _] = updates_for(card_success_events(Payment()))
     assert harness.push_update(charge).status_code == 204
     assert collection.writes == 1
+
+
+def test_columns_the_site_owner_added_survive_the_writers_saves(harness):
+    payment = Payment()
+    [charge, _] = updates_for(card_success_events(payment))
+    harness.push_update(charge)
+    item = harness.collection.items[payment.intent_id]
+    item.update(shipped=True, notes="sent 2 Dec")
+    refund = normalize_event(
+        event(
+            "charge.refunded", {**payment.charge(), "amount_refunded": 500}, payment.created + 600
+        )
+    )
+    assert harness.push_update(refund).status_code == 204
+    saved = harness.collection.items[payment.intent_id]
+    assert (saved["status"], saved["shipped"], saved["notes"]) == (
+        "partially_refunded",
+        True,
+        "sent 2 Dec",
+    )

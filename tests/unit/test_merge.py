@@ -167,3 +167,39 @@ def test_last_event_is_the_one_whose_status_the_record_shows():
         update(S.PROCESSING, T + 9, "evt_late_processing"),
     )
     assert (record.last_event_id, record.last_event_at) == ("evt_success", from_unix(T + 5))
+
+
+def test_the_newest_failure_message_is_kept_whatever_the_order():
+    declined = update(S.FAILED, T + 10, "evt_a", failure_message="Your card was declined.")
+    funds = update(S.FAILED, T + 20, "evt_b", failure_message="Your card has insufficient funds.")
+    success = update(S.SUCCEEDED, T + 30, "evt_s", paid_with="google_pay")
+    records = {apply(*order) for order in itertools.permutations((declined, funds, success))}
+    assert len(records) == 1
+    [record] = records
+    assert (record.status, record.failure_message) == (
+        S.SUCCEEDED,
+        "Your card has insufficient funds.",
+    )
+
+
+def test_method_brand_and_last4_move_together_never_mixed_across_attempts():
+    card = update(S.FAILED, T + 10, "evt_c", paid_with="card", card_brand="visa", card_last4="0002")
+    processing = update(
+        S.PROCESSING, T + 20, "evt_p", paid_with=None, card_brand=None, card_last4=None
+    )
+    bank = update(
+        S.FAILED,
+        T + 3 * 86400,
+        "evt_f",
+        paid_with="us_bank_account",
+        card_brand=None,
+        card_last4=None,
+    )
+    for order in itertools.permutations((card, processing, bank)):
+        record = apply(*order)
+        assert (record.status, record.paid_with, record.card_brand, record.card_last4) == (
+            S.FAILED,
+            "us_bank_account",
+            None,
+            None,
+        ), order

@@ -405,3 +405,8 @@ def test_a_legacy_intent_with_a_refunded_embedded_charge_reads_as_refunded():
         intent_event(payment, "succeeded", "legacy", "payment_intent.succeeded")
     )
     assert (update.status.value, update.amount_refunded) == ("partially_refunded", 500)
+
+
+def test_an_authorized_but_uncaptured_charge_is_not_a_payment_yet():
+    charge = {**P.charge(), "captured": False}
+    assert isinstance(normalize_event(event("charge.succeeded", charge, T)), Ignored)

@@ -30,7 +30,7 @@ class StrictPublishApi:
         self._lock = threading.Lock()
         self._next = 0
 
-    class transport:  # noqa: N801 - the attribute the real gapic client has
+    class transport:
         @staticmethod
         def close() -> None:
             return None

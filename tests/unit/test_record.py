@@ -73,3 +73,10 @@ def test_payment_methods_read_as_words(code, text):
 def test_an_item_this_writer_did_not_write_is_reported_not_guessed():
     with pytest.raises(UnreadableItem):
         from_wix_data({"_id": "pi_1", "title": "hand made"})
+
+
+def test_an_item_whose_amount_is_not_a_number_is_reported_not_a_crash():
+    data = to_wix_data(RECORD, "Apple Pay")
+    data["amount"] = "19,99"
+    with pytest.raises(UnreadableItem):
+        from_wix_data(data)

@@ -69,3 +69,11 @@ def v0_only(body: bytes, secret: str, t: int) -> str:
 def test_bad_signatures_are_refused_with_a_clear_reason(case, body, header, secrets, message):
     with pytest.raises(SignatureError, match=message):
         verify(body, header, secrets, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "header", [f"t={NOW},v1=éé", f"t=²{NOW},v1=abc", f"t={NOW},v1=\u00e9{'0' * 63}"]
+)
+def test_non_ascii_in_the_header_is_refused_not_a_crash(header):
+    with pytest.raises(SignatureError):
+        verify(BODY, header, [SECRET], now=NOW)
