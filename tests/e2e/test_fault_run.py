@@ -18,7 +18,6 @@ def test_a_writer_killed_mid_run_loses_duplicates_and_corrupts_nothing(tmp_path)
         senders=8,
         kills=((0.3, "writer"),),
         downtime=2.0,
-        relay=False,
         converge_timeout=80,
     )
     report = run_faults(plan, tmp_path)
