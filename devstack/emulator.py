@@ -60,7 +60,8 @@ class Topology:
     dead_letter_topic: str = "stripe-payments-dead-letter"
     dead_letter_subscription: str = "stripe-payments-dead-letter-sub"
     push_subscription: str = "stripe-payments-writer"
-    max_delivery_attempts: int = 20
+    # None locally (see StackConfig.max_delivery_attempts); Cloud uses Terraform's policy.
+    max_delivery_attempts: int | None = None
 
 
 def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) -> None:
@@ -79,6 +80,22 @@ def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) 
             publisher.create_topic(request={"name": path})
         except exceptions.AlreadyExists:
             pass
+    push: dict[str, object] = {
+        "name": subscriber.subscription_path(topology.project, topology.push_subscription),
+        "topic": topic,
+        "push_config": {"push_endpoint": push_endpoint},
+        "ack_deadline_seconds": 30,
+        "enable_message_ordering": True,
+        "retry_policy": {
+            "minimum_backoff": duration_pb2.Duration(seconds=1),
+            "maximum_backoff": duration_pb2.Duration(seconds=10),
+        },
+    }
+    if topology.max_delivery_attempts is not None:
+        push["dead_letter_policy"] = {
+            "dead_letter_topic": dead_letter_topic,
+            "max_delivery_attempts": topology.max_delivery_attempts,
+        }
     requests_ = [
         {
             "name": subscriber.subscription_path(
@@ -87,21 +104,7 @@ def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) 
             "topic": dead_letter_topic,
             "ack_deadline_seconds": 60,
         },
-        {
-            "name": subscriber.subscription_path(topology.project, topology.push_subscription),
-            "topic": topic,
-            "push_config": {"push_endpoint": push_endpoint},
-            "ack_deadline_seconds": 30,
-            "enable_message_ordering": True,
-            "dead_letter_policy": {
-                "dead_letter_topic": dead_letter_topic,
-                "max_delivery_attempts": topology.max_delivery_attempts,
-            },
-            "retry_policy": {
-                "minimum_backoff": duration_pb2.Duration(seconds=1),
-                "maximum_backoff": duration_pb2.Duration(seconds=10),
-            },
-        },
+        push,
     ]
     for request in requests_:
         try:

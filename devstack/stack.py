@@ -42,9 +42,10 @@ class StackConfig:
     catalog: str = '{"tee": {"name": "T-shirt", "amount": 1999, "currency": "usd"}}'
     ingest_workers: int = 2
     writer_workers: int = 2
-    # The emulator drops a message after this many attempts (Cloud Pub/Sub would dead-letter
-    # it); the writer retries Wix inline too, so this is a second margin, not the only one.
-    max_delivery_attempts: int = 20
+    # None: no dead-letter policy on the emulator's push subscription, so it redelivers until
+    # the writer acknowledges. With one, the emulator neither forwards an exhausted message to
+    # the dead-letter topic nor survives it: its ordered push stops for every payment.
+    max_delivery_attempts: int | None = None
     wix_requests_per_second: float = 1000.0
     extra_env: dict[str, str] = field(default_factory=dict)
 

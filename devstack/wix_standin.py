@@ -39,6 +39,8 @@ FIELD_TYPES = (
     "OBJECT",
 )
 MAX_ITEM_BYTES = 500 * 1024
+# The counts row under which injected faults are tallied (not an item id Wix would accept).
+FAULTS = "/faults"
 SYSTEM_FIELDS = ("_id", "_createdDate", "_updatedDate", "_owner")
 
 SCHEMA = """
@@ -128,8 +130,10 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
             time.sleep(latency / 1000)
         roll = rng.random()
         if roll < float(plan.get("error_rate") or 0):
+            count(FAULTS, "500")
             return wix_error(500, "INTERNAL", "injected failure (stand-in fault plan)")
         if roll < float(plan.get("error_rate") or 0) + float(plan.get("rate_limit_rate") or 0):
+            count(FAULTS, "429")
             response, status = wix_error(429, "WDE0014", "Requests per minute quota exceeded")
             response.headers["Retry-After"] = str(plan.get("retry_after") or 1)
             return response, status
@@ -353,10 +357,13 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
     def stats() -> Response:
         rows = db().execute("SELECT item, op, n FROM counts").fetchall()
         per_item: dict[str, dict[str, int]] = {}
+        injected = {op: n for item, op, n in rows if item == FAULTS}
         for item, op, n in rows:
-            per_item.setdefault(item, {"read": 0, "write": 0})[op] = n
+            if item != FAULTS:
+                per_item.setdefault(item, {"read": 0, "write": 0})[op] = n
         return jsonify(
             {
+                "faults_injected": injected,
                 "reads": sum(v["read"] for v in per_item.values()),
                 "writes": sum(v["write"] for v in per_item.values()),
                 "items": per_item,
