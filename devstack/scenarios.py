@@ -160,10 +160,8 @@ def _scenario(kind: str, n: int, run: str, rng: random.Random) -> Scenario:
             ),
             *success(paid_at, 3),
         ]
-        # The decline stays as history; the method shown is the card that paid.
-        expected.update(
-            failureMessage=DECLINED, failureMessageAt=wix_date(t0 + 2), lastEventId=eid(4)
-        )
+        # The method shown is the card that paid; the success clears the decline message.
+        expected.update(lastEventId=eid(4))
     elif kind == "processing_then_success":
         paid_at = t0 + 120
         events = [

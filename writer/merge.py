@@ -8,7 +8,8 @@ Rules (design.md):
    never flip a record back and forth.
 3. A known field is never overwritten by null. `paid_on` keeps the earliest success time seen
    in a success event; any other paid_on (verify snapshot, refund) is provisional and gives way
-   to an event's. The failure message is the newest one said (kept as history once settled).
+   to an event's. The failure message is the newest one said, shown only while the payment
+   is failed or canceled (a later attempt in progress, or success, clears it).
 The winning message's fields win; the other side only fills what the winner leaves null.
 Method, brand and last 4 describe one attempt, so they move together, and are filled only from
 the same side (open or settled): a declined card never shows as how a settled payment was paid.
@@ -70,6 +71,10 @@ def merge(existing: PaymentRecord | None, update: PaymentUpdate) -> PaymentRecor
     paid_on, paid_on_source = _merge_paid_on(existing, incoming)
     method = winner if winner.paid_with or not same_side else other
     failure = max((existing, incoming), key=_failure_key)
+    if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        # A failure message describes a failed state: once a later attempt is processing or
+        # the payment settled, a decline shown beside it would only mislead the merchant.
+        failure = _NO_FAILURE
     return PaymentRecord(
         payment_intent_id=existing.payment_intent_id,
         status=status,
@@ -90,6 +95,9 @@ def merge(existing: PaymentRecord | None, update: PaymentUpdate) -> PaymentRecor
         failure_at=failure.failure_at,
         livemode=winner.livemode or other.livemode,
     )
+
+
+_NO_FAILURE = PaymentRecord("", PaymentStatus.FAILED, 0, 0, "", "", "1970-01-01T00:00:00Z")
 
 
 def _failure_key(record: PaymentRecord) -> tuple[bool, float, str]:

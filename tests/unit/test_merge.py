@@ -155,10 +155,19 @@ def test_a_declined_cards_method_never_shows_as_how_a_settled_payment_was_paid()
         ), order
 
 
-def test_decline_then_success_keeps_the_decline_message_as_history():
-    record = apply(update(S.FAILED, T), update(S.SUCCEEDED, T + 30))
-    assert record.status is S.SUCCEEDED
-    assert record.failure_message == "Your card was declined."
+def test_success_after_a_decline_clears_the_decline_message():
+    for order in itertools.permutations((update(S.FAILED, T), update(S.SUCCEEDED, T + 30))):
+        record = apply(*order)
+        assert (record.status, record.failure_message, record.failure_at) == (
+            S.SUCCEEDED,
+            None,
+            None,
+        )
+
+
+def test_a_new_attempt_in_progress_clears_the_previous_decline():
+    record = apply(update(S.FAILED, T), update(S.PROCESSING, T + 30))
+    assert (record.status, record.failure_message) == (S.PROCESSING, None)
 
 
 def test_last_event_is_the_one_whose_status_the_record_shows():
@@ -172,12 +181,12 @@ def test_last_event_is_the_one_whose_status_the_record_shows():
 def test_the_newest_failure_message_is_kept_whatever_the_order():
     declined = update(S.FAILED, T + 10, "evt_a", failure_message="Your card was declined.")
     funds = update(S.FAILED, T + 20, "evt_b", failure_message="Your card has insufficient funds.")
-    success = update(S.SUCCEEDED, T + 30, "evt_s", paid_with="google_pay")
-    records = {apply(*order) for order in itertools.permutations((declined, funds, success))}
+    canceled = update(S.CANCELED, T + 30, "evt_c", failure_message=None)
+    records = {apply(*order) for order in itertools.permutations((declined, funds, canceled))}
     assert len(records) == 1
     [record] = records
     assert (record.status, record.failure_message) == (
-        S.SUCCEEDED,
+        S.CANCELED,
         "Your card has insufficient funds.",
     )
 
