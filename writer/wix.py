@@ -32,7 +32,9 @@ BULK_LIMIT = 1000
 
 
 # How Wix says "no such item" (WDE0073; the SDK's names for it; the generic application code).
-ITEM_NOT_FOUND_CODES = frozenset({"WDE0073", "ITEM_NOT_FOUND", "WIXDATA.ITEM.NOT_FOUND", "NOT_FOUND"})
+ITEM_NOT_FOUND_CODES = frozenset(
+    {"WDE0073", "ITEM_NOT_FOUND", "WIXDATA.ITEM.NOT_FOUND", "NOT_FOUND"}
+)
 
 
 class WixError(RuntimeError):
