@@ -38,7 +38,9 @@ def verify(
     signed = str(timestamp).encode() + b"." + body
     for secret in secrets:
         expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-        if any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in signatures):
+        if any(
+            hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in signatures
+        ):
             return timestamp
     raise SignatureError("No signatures found matching the expected signature for payload")
 
