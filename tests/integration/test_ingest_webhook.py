@@ -174,3 +174,31 @@ def test_a_secret_added_in_secret_manager_verifies_without_a_restart(publisher):
     versions.values = ["whsec_rotated"]
     clock.now += 300
     assert post(app.test_client(), body, header).status_code == 200
+
+
+def test_a_chunked_body_over_1_mib_gets_413_not_a_truncated_signature_check(client, publisher):
+    import io
+
+    body = b'{"pad": "' + b"x" * (1024 * 1024) + b'"}'
+    response = client.post(
+        "/webhooks/stripe",
+        input_stream=io.BytesIO(body),
+        headers={"Stripe-Signature": sign(body, SECRET, NOW), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert publisher.published == []
+
+
+def test_a_chunked_body_under_the_limit_is_read_whole(client, publisher):
+    import io
+
+    body, header = signed(charge_event(event_id="evt_chunked"), SECRET, NOW)
+    response = client.post(
+        "/webhooks/stripe",
+        input_stream=io.BytesIO(body),
+        headers={"Stripe-Signature": header, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 200
+    assert len(publisher.published) == 1
