@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -117,8 +118,33 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start emulator, Wix stand-in, writer and ingest; Ctrl-C stops all")
     sub.add_parser("send", help="send signed sample payments through the running stack")
+    env_cmd = sub.add_parser(
+        "env",
+        help="print `export` lines so that ingest's or writer's commands talk to the running stack",
+        description="Prints the environment a service of the running stack has, as shell export "
+        'lines: eval "$(python -m devstack env writer)" && python -m writer redrive',
+    )
+    env_cmd.add_argument("service", choices=["ingest", "writer"])
     args = parser.parse_args(argv)
+    if args.command == "env":
+        return print_env(args.service)
     return run() if args.command == "run" else send()
+
+
+def print_env(service: str) -> int:
+    try:
+        config = load_state(STATE_DIR)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    stack = Stack(config)
+    env = stack.ingest_env() if service == "ingest" else stack.writer_env()
+    for name in sorted(env):
+        if name.startswith(
+            ("GOOGLE_", "PUBSUB_", "STRIPE_", "WIX_", "PUSH_", "CATALOG", "ALLOWED_")
+        ):
+            print(f"export {name}={shlex.quote(env[name])}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from devstack.stripe_fixtures import Payment, card_success_events, signed
+from payments.currency import exponent
 
 
 def sample_payments() -> list[tuple[Payment, list[dict[str, Any]]]]:
@@ -64,5 +65,12 @@ def format_record(record: dict[str, Any]) -> str:
     return (
         f"{record['_id']}  {record.get('firstName') or '-':<8} {record.get('stripeCustomerId') or '-':<30} "
         f"{paid_on or '-':<25} {record.get('paidWith') or '-':<12} {record.get('status'):<10} "
-        f"{record.get('amount')} {record.get('currency')}"
+        f"{_amount(record)} {record.get('currency')}"
     )
+
+
+def _amount(record: dict[str, Any]) -> str:
+    amount, currency = record.get("amount"), record.get("currency")
+    if not isinstance(amount, int | float) or not isinstance(currency, str):
+        return str(amount)
+    return f"{amount:.{exponent(currency)}f}"

@@ -22,9 +22,19 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "setup-collection",
         help="create the Wix collection from wix/collection-schema.json; report differences if it exists",
+        description="Creates WIX_COLLECTION_ID (default Payments) from the schema file "
+        "(WIX_SCHEMA_FILE, default wix/collection-schema.json) with admin-only permissions. If it "
+        "exists, changes nothing and lists how it differs (exit 1 when it does). "
+        "Needs WIX_API_KEY and WIX_SITE_ID (WIX_API_BASE for a stand-in).",
     )
     redrive_cmd = sub.add_parser(
-        "redrive", help="republish dead letters (PUBSUB_DEAD_LETTER_SUBSCRIPTION) to the main topic"
+        "redrive",
+        help="republish dead letters (PUBSUB_DEAD_LETTER_SUBSCRIPTION) to the main topic",
+        description="Pulls what was dead-lettered before the run started from "
+        "PUBSUB_DEAD_LETTER_SUBSCRIPTION, republishes each message to PUBSUB_TOPIC with its "
+        "ordering key and original attributes, and acknowledges it only after Pub/Sub "
+        "acknowledged the republish. Needs GOOGLE_CLOUD_PROJECT (PUBSUB_EMULATOR_HOST locally). "
+        "Exit 1 if any republish failed.",
     )
     redrive_cmd.add_argument(
         "--max", type=int, default=None, metavar="N", help="at most N messages"

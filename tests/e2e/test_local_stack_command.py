@@ -80,6 +80,27 @@ def test_run_then_send_then_ctrl_c_leaves_no_process(tmp_path):
         assert sent.returncode == 0, sent.stdout + sent.stderr
         assert "Apple Pay" in sent.stdout and "succeeded" in sent.stdout
 
+        # The operator commands, pointed at the running stack the way the README shows.
+        exports = subprocess.run(
+            [sys.executable, "-m", "devstack", "env", "writer"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        assert "export WIX_API_BASE=" in exports and "export PUBSUB_EMULATOR_HOST=" in exports
+        setup = subprocess.run(
+            ["bash", "-c", f"{exports}\n{sys.executable} -m writer setup-collection"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={k: v for k, v in os.environ.items() if not k.startswith(("WIX_", "PUBSUB_"))},
+        )
+        assert setup.returncode == 0, setup.stdout + setup.stderr
+        assert "matches the schema" in setup.stdout
+
         run.send_signal(signal.SIGINT)
         assert run.wait(timeout=60) == 0
         assert "no process of the stack is left running" in run.stdout.read()
