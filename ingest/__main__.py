@@ -8,7 +8,7 @@ import sys
 
 from ingest.config import IngestConfig
 from servicekit import logs
-from servicekit.serve import serve
+from servicekit.serve import serve_checked
 from servicekit.settings import InvalidSetting, MissingSetting
 
 
@@ -50,13 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command in (None, "serve"):
-        try:
-            IngestConfig.from_env()  # fail here, naming the setting, rather than in every worker
-        except (MissingSetting, InvalidSetting) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        serve("ingest.app:create_app_from_env()")
-        return 0
+        return serve_checked(IngestConfig.from_env, "ingest.app:create_app_from_env()")
     logs.configure()
     try:
         if args.command == "reconcile":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+
+from servicekit.settings import InvalidSetting, MissingSetting
 
 
 def serve(app_factory: str) -> None:
@@ -17,3 +20,15 @@ def serve(app_factory: str) -> None:
         app_factory,
     ]
     os.execv(sys.executable, argv)
+
+
+def serve_checked(load_config: Callable[[], object], app_factory: str) -> int:
+    """Check the settings here, naming a missing one, rather than crash in every worker; then
+    serve. Returns 2 (and does not serve) when a setting is missing or invalid."""
+    try:
+        load_config()
+    except (MissingSetting, InvalidSetting) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    serve(app_factory)
+    return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from servicekit import logs
-from servicekit.serve import serve
+from servicekit.serve import serve_checked
 from servicekit.settings import InvalidSetting, MissingSetting
 from writer.config import WriterConfig
 
@@ -41,13 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command in (None, "serve"):
-        try:
-            WriterConfig.from_env()  # fail here, naming the setting, rather than in every worker
-        except (MissingSetting, InvalidSetting) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        serve("writer.app:create_app_from_env()")
-        return 0
+        return serve_checked(WriterConfig.from_env, "writer.app:create_app_from_env()")
     logs.configure()
     try:
         if args.command == "setup-collection":
