@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack import emulator, processes
+from servicekit.serve import gunicorn_argv
 
 STATE_FILE = "stack.json"
 LOCAL_STRIPE_KEY = "sk_test_local_devstack_only"  # the local Stripe stand-in accepts only this
@@ -180,14 +181,7 @@ class Stack:
 
     # lifecycle -----------------------------------------------------------------------------
     def gunicorn(self, name: str, app: str, env: dict[str, str], url: str) -> processes.Service:
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:servicekit.gunicorn_conf",
-            app,
-        ]
+        argv = gunicorn_argv(app)
         service = processes.start(name, argv, url, env, self.log_dir)
         self.services[name] = service
         processes.wait_http(service)

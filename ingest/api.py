@@ -214,7 +214,7 @@ def _stripe_failed(
                 "error": "this Idempotency-Key was already used for a different payment; use a new one"
             }
         ), 409
-    if exc.kind in ("rate_limit", "unavailable"):
+    if exc.retryable:
         _log(logging.WARNING, f"{what}: Stripe unavailable", fields, started, exc.message)
         response = jsonify({"error": "the payment service is unavailable; try again in a moment"})
         response.headers["Retry-After"] = "5"

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ingest.api import api_blueprint
@@ -17,6 +17,7 @@ from ingest.tasks import tasks_blueprint
 from ingest.webhook import request_too_large, webhook_blueprint
 from ingest.webhook_secrets import WebhookSecrets
 from servicekit import logs
+from servicekit.web import SizedChunkedBody, install_common
 
 log = logging.getLogger("ingest")
 
@@ -34,6 +35,8 @@ def create_app(
     Without `reconcile_authenticator`, /tasks/reconcile refuses every request."""
     app = Flask("ingest")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.wsgi_app = SizedChunkedBody(app.wsgi_app, config.max_body_bytes)  # type: ignore[method-assign]
+    install_common(app, "ingest", config.project)
     app.register_blueprint(
         webhook_blueprint(publisher, webhook_secrets or (lambda: config.webhook_secrets), clock)
     )
@@ -43,16 +46,6 @@ def create_app(
         )
         app.register_blueprint(api_blueprint(config, stripe, publisher, limiter, clock))
         app.register_blueprint(tasks_blueprint(stripe, publisher, reconcile_authenticator, clock))
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify({"status": "ok", "service": "ingest"})
-
-    @app.before_request
-    def bind_trace() -> None:
-        logs.current_trace.set(
-            logs.trace_from_header(request.headers.get("X-Cloud-Trace-Context"), config.project)
-        )
 
     app.register_error_handler(RequestEntityTooLarge, request_too_large)
 
@@ -66,6 +59,7 @@ def create_app(
 
 def create_app_from_env() -> Flask:
     """The one place real clients are built (gunicorn calls this once per worker)."""
+    from ingest.secret_manager import SecretManagerSecrets
     from ingest.stripe_client import StripeApiGateway
     from servicekit.oidc import GoogleOidcAuthenticator
     from servicekit.pubsub import PubSubPublisher
@@ -73,13 +67,11 @@ def create_app_from_env() -> Flask:
     logs.configure()
     config = IngestConfig.from_env()
     publisher = PubSubPublisher(config.project, config.topic, timeout=config.publish_timeout)
-    secrets = WebhookSecrets(config.webhook_secrets)
-    if config.webhook_secret_id:
-        from ingest.secret_manager import SecretManagerSecrets
-
-        secrets = WebhookSecrets(
-            config.webhook_secrets, SecretManagerSecrets(config.project), config.webhook_secret_id
-        )
+    secrets = WebhookSecrets(
+        config.webhook_secrets,
+        SecretManagerSecrets(config.project) if config.webhook_secret_id else None,
+        config.webhook_secret_id,
+    )
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     authenticator: Authenticator | None = None
     if config.reconcile_audience and config.reconcile_service_account:

@@ -40,10 +40,6 @@ class IngestConfig:
     rate_limit_per_minute: float = 60.0
     rate_limit_burst: int = 20
 
-    @property
-    def reconcile_auth_configured(self) -> bool:
-        return bool(self.reconcile_audience and self.reconcile_service_account)
-
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, need_webhook_secret: bool = True

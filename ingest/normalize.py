@@ -70,9 +70,7 @@ def normalize_event(
     return _from_charge(obj, event_type, common, success_time=created)
 
 
-def normalize_snapshot(
-    intent: dict[str, Any], retrieved_at: int, livemode: bool | None = None
-) -> PaymentUpdate | Ignored:
+def normalize_snapshot(intent: dict[str, Any], retrieved_at: int) -> PaymentUpdate | Ignored:
     """A PaymentIntent pulled from Stripe (latest_charge expanded), as the page's verify asks.
 
     Its id is stable for one state of the payment, so repeated verifies dedupe in the writer.
@@ -88,7 +86,7 @@ def normalize_snapshot(
         "event_type": "payment_intent.verified",
         "event_created": from_unix(retrieved_at),
         "source": Source.VERIFY,
-        "livemode": bool(intent.get("livemode") if livemode is None else livemode),
+        "livemode": bool(intent.get("livemode")),
     }
     paid_at = _int(charge.get("created")) if charge and status is not PaymentStatus.FAILED else None
     return _from_intent(intent, status, common, success_time=paid_at)
@@ -125,7 +123,8 @@ def _from_intent(
         error = intent.get("last_payment_error") or {}
         failure = _text(error.get("message")) if isinstance(error, dict) else None
         if method.paid_with is None and isinstance(error, dict):
-            method = _method_from_payment_method(error.get("payment_method"))
+            # last_payment_error.payment_method: a PaymentMethod, same sub-object layout.
+            method = _method(error.get("payment_method"))
         if (
             status is PaymentStatus.CANCELED
             and failure is None
@@ -230,13 +229,6 @@ def _method(details: Any) -> _Method:
             card_last4=_text(card.get("last4")),
         )
     return _Method(paid_with=kind)
-
-
-def _method_from_payment_method(payment_method: Any) -> _Method:
-    """last_payment_error.payment_method: a PaymentMethod object, same sub-object layout."""
-    if not isinstance(payment_method, dict):
-        return _Method()
-    return _method(payment_method)
 
 
 def _latest_charge(intent: dict[str, Any]) -> dict[str, Any] | None:

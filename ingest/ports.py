@@ -12,10 +12,6 @@ class Publisher(Protocol):
         ...
 
 
-class Clock(Protocol):
-    def __call__(self) -> float: ...
-
-
 class StripeGateway(Protocol):
     """The Stripe calls ingest makes; objects come back as plain JSON dicts (Stripe's wire shape).
 

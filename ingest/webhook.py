@@ -50,9 +50,7 @@ def webhook_blueprint(
                 body["error"] = detail or outcome
             return jsonify(body), status
 
-        body = _read_body()
-        if body is None:
-            return answer(413, "rejected", "request body larger than 1 MiB")
+        body = request.get_data(cache=False)
         if not body:
             return answer(400, "rejected", "empty body")
         in_force = secrets()
@@ -88,19 +86,6 @@ def webhook_blueprint(
         return answer(200, "published")
 
     return bp
-
-
-def _read_body() -> bytes | None:
-    """The raw body, or None when it is over the limit.
-
-    A chunked body has no Content-Length, and Werkzeug's limit then cuts it short silently
-    (the signature check would fail with a misleading 400): read one byte past the limit.
-    """
-    limit: int = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
-        body: bytes = request.environ["wsgi.input"].read(limit + 1)
-        return None if len(body) > limit else body
-    return request.get_data(cache=False)
 
 
 def request_too_large(_: Exception) -> tuple[Response, int]:

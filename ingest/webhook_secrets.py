@@ -40,13 +40,14 @@ class WebhookSecrets:
         self._refresh = refresh_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._managed: tuple[str, ...] = ()
+        # Static secrets first, then the managed ones; rebuilt on refresh, not per webhook.
+        self._in_force: tuple[str, ...] = self._static
         self._read_at: float | None = None
 
     def __call__(self) -> Sequence[str]:
         if self._reader is not None and self._due():
             self._read()
-        return self._static + tuple(s for s in self._managed if s not in self._static)
+        return self._in_force
 
     def _due(self) -> bool:
         return self._read_at is None or self._clock() - self._read_at >= self._refresh
@@ -67,17 +68,18 @@ class WebhookSecrets:
                     extra={
                         "secret_id": self._secret_id,
                         "error": type(exc).__name__,
-                        "secrets_in_force": len(self._managed) + len(self._static),
+                        "secrets_in_force": len(self._in_force),
                     },
                 )
                 # Try again soon rather than hammering Secret Manager on every request.
                 self._read_at = self._clock() - self._refresh + min(30.0, self._refresh)
                 return
-            self._managed = tuple(v.strip() for v in values if v.strip())
+            managed = tuple(v.strip() for v in values if v.strip())
+            self._in_force = self._static + tuple(s for s in managed if s not in self._static)
             self._read_at = self._clock()
             log.info(
                 "webhook secrets refreshed",
-                extra={"secret_id": self._secret_id, "enabled_versions": len(self._managed)},
+                extra={"secret_id": self._secret_id, "enabled_versions": len(managed)},
             )
         finally:
             self._lock.release()

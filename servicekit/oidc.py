@@ -86,7 +86,6 @@ class CachingCertsRequest:
         self._clock = clock
         self._cache: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
-        self.fetches = 0
 
     def __call__(
         self,
@@ -104,7 +103,6 @@ class CachingCertsRequest:
             if cached and cached[0] > self._clock():
                 return cached[1]
         response = self._inner(url, method, body, headers, timeout or self._timeout, **kwargs)
-        self.fetches += 1
         if response.status == 200:
             ttl = _max_age(response.headers.get("cache-control") or "")
             with self._lock:

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from servicekit.settings import InvalidSetting, MissingSetting
 
 
-def serve(app_factory: str) -> None:
-    """Replace this process with gunicorn serving `module:factory()` on $PORT."""
-    argv = [
+def gunicorn_argv(app_factory: str) -> list[str]:
+    """The command that serves `module:factory()` under gunicorn with the services' settings
+    (the container's ENTRYPOINT says the same)."""
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -19,7 +20,11 @@ def serve(app_factory: str) -> None:
         "python:servicekit.gunicorn_conf",
         app_factory,
     ]
-    os.execv(sys.executable, argv)
+
+
+def serve(app_factory: str) -> None:
+    """Replace this process with gunicorn serving `module:factory()` on $PORT."""
+    os.execv(sys.executable, gunicorn_argv(app_factory))
 
 
 def serve_checked(load_config: Callable[[], object], app_factory: str) -> int:

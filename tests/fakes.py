@@ -172,3 +172,18 @@ class FakeSecretStore:
             raise self.fail_with
         self.versions.setdefault(secret_id, []).append(payload)
         return f"projects/p/secrets/{secret_id}/versions/{len(self.versions[secret_id])}"
+
+
+class FakeClock:
+    """A clock tests move by hand; `sleep` advances it and records the pause."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

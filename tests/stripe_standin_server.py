@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import requests
 
 from devstack import processes
+from servicekit.serve import gunicorn_argv
 
 
 @contextmanager
@@ -25,14 +25,7 @@ def running_stripe_standin() -> Iterator[str]:
     }
     service = processes.start(
         "stripe-standin",
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:servicekit.gunicorn_conf",
-            "devstack.stripe_standin:create_stripe_standin_from_env()",
-        ],
+        gunicorn_argv("devstack.stripe_standin:create_stripe_standin_from_env()"),
         f"http://127.0.0.1:{port}",
         env,
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 
 from servicekit import logs
 from servicekit.oidc import OidcAuthError
 from servicekit.pubsub import PublishError
+from servicekit.web import install_common
 from writer.apply import NO_RETRY, RetryPolicy, Timer, apply_update
 from writer.config import WriterConfig
 from writer.deadletter import dead_letter
@@ -32,16 +33,7 @@ def create_app(
     retry: RetryPolicy = NO_RETRY,
 ) -> Flask:
     app = Flask("writer")
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify({"status": "ok", "service": "writer"})
-
-    @app.before_request
-    def bind_trace() -> None:
-        logs.current_trace.set(
-            logs.trace_from_header(request.headers.get("X-Cloud-Trace-Context"), config.project)
-        )
+    install_common(app, "writer", config.project)
 
     @app.post("/pubsub/push")
     def push() -> tuple[Response | str, int]:

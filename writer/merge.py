@@ -70,11 +70,10 @@ def merge(existing: PaymentRecord | None, update: PaymentUpdate) -> PaymentRecor
         status = max(status, refund_status(amount, amount_refunded), key=progress)
     paid_on, paid_on_source = _merge_paid_on(existing, incoming)
     method = winner if winner.paid_with or not same_side else other
-    failure = max((existing, incoming), key=_failure_key)
-    if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
-        # A failure message describes a failed state: once a later attempt is processing or
-        # the payment settled, a decline shown beside it would only mislead the merchant.
-        failure = _NO_FAILURE
+    newest_failure = max((existing, incoming), key=_failure_key)
+    # A failure message describes a failed state: once a later attempt is processing or the
+    # payment settled, a decline shown beside it would only mislead the merchant.
+    failed = status in (PaymentStatus.FAILED, PaymentStatus.CANCELED)
     return PaymentRecord(
         payment_intent_id=existing.payment_intent_id,
         status=status,
@@ -91,13 +90,10 @@ def merge(existing: PaymentRecord | None, update: PaymentUpdate) -> PaymentRecor
         paid_with=method.paid_with,
         card_brand=method.card_brand,
         card_last4=method.card_last4,
-        failure_message=failure.failure_message,
-        failure_at=failure.failure_at,
+        failure_message=newest_failure.failure_message if failed else None,
+        failure_at=newest_failure.failure_at if failed else None,
         livemode=winner.livemode or other.livemode,
     )
-
-
-_NO_FAILURE = PaymentRecord("", PaymentStatus.FAILED, 0, 0, "", "", "1970-01-01T00:00:00Z")
 
 
 def _failure_key(record: PaymentRecord) -> tuple[bool, float, str]:

@@ -6,7 +6,7 @@ minor units and ISO strings, so both directions live here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from payments.currency import to_major, to_minor
@@ -38,9 +38,6 @@ class PaymentRecord:
     # When the failure_message was said: the newest failure is shown, whatever the arrival order.
     failure_at: str | None = None
     livemode: bool = False
-
-    def with_changes(self, **changes: Any) -> PaymentRecord:
-        return replace(self, **changes)
 
 
 def to_wix_data(record: PaymentRecord, paid_with_label: str | None) -> dict[str, Any]:

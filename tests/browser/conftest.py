@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from typing import Any
 import pytest
 
 from devstack import processes
+from servicekit.serve import gunicorn_argv
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -175,14 +175,7 @@ def start_checkout_page(port: int, ingest_url: str, log_dir: Path) -> processes.
         "CHECKOUT_PRODUCT": "tee",
         "WEB_CONCURRENCY": "1",
     }
-    argv = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        "python:servicekit.gunicorn_conf",
-        "devstack.checkout_page:create_checkout_page_from_env()",
-    ]
+    argv = gunicorn_argv("devstack.checkout_page:create_checkout_page_from_env()")
     url = f"http://127.0.0.1:{port}"
     service = processes.start("checkout-page", argv, url, env, log_dir)
     try:

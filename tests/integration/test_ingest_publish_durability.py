@@ -20,6 +20,7 @@ from servicekit.pubsub import PubSubPublisher
 
 SECRET = "whsec_durability"
 PROJECT = "durability-test"
+AUDIT = "durability-audit"
 
 
 class Emulator:
@@ -33,6 +34,19 @@ class Emulator:
         emulator.create_topology(
             f"127.0.0.1:{self.port}", emulator.Topology(PROJECT), "http://127.0.0.1:9/none"
         )
+        # A pull subscription on the main topic shows what was really published. A restarted
+        # emulator starts empty, so every start makes it again.
+        from google.cloud import pubsub_v1
+
+        subscriber = pubsub_v1.SubscriberClient()
+        subscriber.create_subscription(
+            request={
+                "name": subscriber.subscription_path(PROJECT, AUDIT),
+                "topic": f"projects/{PROJECT}/topics/stripe-payments",
+                "enable_message_ordering": True,
+            }
+        )
+        subscriber.close()
 
     def stop(self) -> None:
         if self.service:
@@ -67,20 +81,6 @@ def pull_all(project: str, subscription: str) -> list[dict[str, str]]:
 
 
 def test_publish_failure_answers_503_and_the_key_recovers_when_pubsub_returns(pubsub):
-    # A pull subscription on the main topic shows what was really published.
-    from google.cloud import pubsub_v1
-
-    subscriber = pubsub_v1.SubscriberClient()
-    audit = subscriber.subscription_path(PROJECT, "durability-audit")
-    subscriber.create_subscription(
-        request={
-            "name": audit,
-            "topic": f"projects/{PROJECT}/topics/stripe-payments",
-            "enable_message_ordering": True,
-        }
-    )
-    subscriber.close()
-
     publisher = PubSubPublisher(PROJECT, "stripe-payments", timeout=2.0)
     config = IngestConfig(
         project=PROJECT, topic="stripe-payments", webhook_secrets=(SECRET,), stripe_secret_key="sk"
@@ -101,19 +101,10 @@ def test_publish_failure_answers_503_and_the_key_recovers_when_pubsub_returns(pu
     assert answers == [503, 503], "no 200 without an acknowledged publish"
 
     pubsub.start()
-    subscriber = pubsub_v1.SubscriberClient()
-    subscriber.create_subscription(
-        request={
-            "name": audit,
-            "topic": f"projects/{PROJECT}/topics/stripe-payments",
-            "enable_message_ordering": True,
-        }
-    )
-    subscriber.close()
     # Stripe retries the same event; the paused ordering key must have been resumed.
     assert deliver("evt_down_0").status_code == 200
     assert deliver("evt_after").status_code == 200
-    published = [m["event_id"] for m in pull_all(PROJECT, "durability-audit")]
+    published = [m["event_id"] for m in pull_all(PROJECT, AUDIT)]
     # Every 200 is backed by a publish. A publish answered 503 may still land later (the client
     # was retrying when Pub/Sub came back): a duplicate the writer's merge makes harmless.
     assert (

@@ -157,9 +157,10 @@ def test_no_readable_signing_secret_answers_503_so_stripe_retries(publisher):
 
 def test_a_secret_added_in_secret_manager_verifies_without_a_restart(publisher):
     from ingest.webhook_secrets import WebhookSecrets
-    from tests.unit.test_webhook_secrets import Clock, FakeVersions
+    from tests.fakes import FakeClock
+    from tests.unit.test_webhook_secrets import FakeVersions
 
-    clock, versions = Clock(), FakeVersions([])
+    clock, versions = FakeClock(1000.0), FakeVersions([])
     secrets = WebhookSecrets(
         ["whsec_old"], versions, "stripe-webhook-secret", refresh_seconds=300, clock=clock
     )

@@ -8,22 +8,9 @@ import pytest
 
 from devstack.stripe_fixtures import Payment, card_success_events
 from ingest.normalize import normalize_event
-from tests.fakes import FakeCollection
+from tests.fakes import FakeClock, FakeCollection
 from writer.apply import RetryPolicy, apply_update
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def charge():
@@ -31,7 +18,7 @@ def charge():
 
 
 def run(collection, update, policy=None, clock=None):
-    clock = clock or Clock()
+    clock = clock or FakeClock(0.0)
     return apply_update(
         collection,
         update,
@@ -53,7 +40,7 @@ def test_transient_errors_are_retried_and_then_succeed():
     collection = FakeCollection(
         fail_get=[WixTransientError("500", 500)], fail_save=[WixTransientError("timeout")]
     )
-    clock = Clock()
+    clock = FakeClock(0.0)
     applied = run(collection, charge(), clock=clock)
     assert (applied.action, applied.attempts, collection.writes) == ("insert", 3, 1)
     assert len(clock.slept) == 2
@@ -68,14 +55,14 @@ def test_after_the_last_attempt_the_error_is_raised_for_pubsub_to_retry():
 
 def test_retry_after_is_waited_for_before_the_next_attempt():
     collection = FakeCollection(fail_get=[WixTransientError("429", 429, "WDE0014", 2.0)])
-    clock = Clock()
+    clock = FakeClock(0.0)
     run(collection, charge(), clock=clock)
     assert clock.slept[0] >= 2.0
 
 
 def test_no_attempt_starts_that_the_budget_cannot_wait_for():
     collection = FakeCollection(fail_get=[WixTransientError("429", 429, "WDE0014", 30.0)])
-    clock = Clock()
+    clock = FakeClock(0.0)
     with pytest.raises(WixTransientError):
         run(collection, charge(), RetryPolicy(budget=10.0), clock=clock)
     assert clock.slept == []
@@ -109,7 +96,7 @@ def test_a_save_that_timed_out_but_was_applied_is_not_written_twice():
 
 def test_backoff_doubles_with_jitter_and_is_capped():
     collection = FakeCollection(fail_get=[WixTransientError("500", 500)] * 6)
-    clock = Clock()
+    clock = FakeClock(0.0)
     policy = RetryPolicy(attempts=6, budget=100, first_backoff=0.1, max_backoff=0.5)
     with pytest.raises(WixTransientError):
         run(collection, charge(), policy, clock)

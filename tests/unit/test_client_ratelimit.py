@@ -3,18 +3,11 @@
 import pytest
 
 from ingest.ratelimit import ClientRateLimiter, client_address
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import FakeClock
 
 
 def test_a_client_gets_its_burst_then_429_with_a_retry_after_until_refilled():
-    clock = Clock()
+    clock = FakeClock(1000.0)
     limiter = ClientRateLimiter(per_minute=6, burst=3, clock=clock)  # one token per 10 s
     assert [limiter.check("a").allowed for _ in range(3)] == [True, True, True]
     refused = limiter.check("a")
@@ -27,14 +20,14 @@ def test_a_client_gets_its_burst_then_429_with_a_retry_after_until_refilled():
 
 
 def test_clients_are_limited_separately():
-    limiter = ClientRateLimiter(per_minute=60, burst=1, clock=Clock())
+    limiter = ClientRateLimiter(per_minute=60, burst=1, clock=FakeClock(1000.0))
     assert limiter.check("a").allowed
     assert not limiter.check("a").allowed
     assert limiter.check("b").allowed
 
 
 def test_memory_is_bounded_by_forgetting_the_least_recent_client():
-    limiter = ClientRateLimiter(per_minute=60, burst=1, clock=Clock(), max_clients=2)
+    limiter = ClientRateLimiter(per_minute=60, burst=1, clock=FakeClock(1000.0), max_clients=2)
     limiter.check("a")
     limiter.check("b")
     limiter.check("c")  # forgets "a", which starts afresh

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes import FakeClock
 from writer.ratelimit import RateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(100.0)
 
 
 def limiter(clock: FakeClock, per_second: float, burst: int | None = None) -> RateLimiter:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from ingest.webhook_secrets import WebhookSecrets
+from tests.fakes import FakeClock
 
 
 @dataclass
@@ -17,14 +18,6 @@ class FakeVersions:
         if self.fail:
             raise ConnectionError("secret manager unreachable")
         return list(self.values)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_without_a_secret_id_only_the_environment_secrets_are_used():
@@ -42,7 +35,7 @@ def test_every_enabled_version_is_accepted_beside_the_environment_ones():
 
 
 def test_versions_are_reread_only_after_the_refresh_interval():
-    clock, versions = Clock(), FakeVersions(["whsec_old"])
+    clock, versions = FakeClock(1000.0), FakeVersions(["whsec_old"])
     secrets = WebhookSecrets(
         [], versions, "stripe-webhook-secret", refresh_seconds=300, clock=clock
     )
@@ -56,7 +49,7 @@ def test_versions_are_reread_only_after_the_refresh_interval():
 
 
 def test_a_disabled_version_stops_verifying_after_the_next_refresh():
-    clock, versions = Clock(), FakeVersions(["whsec_old", "whsec_new"])
+    clock, versions = FakeClock(1000.0), FakeVersions(["whsec_old", "whsec_new"])
     secrets = WebhookSecrets(
         [], versions, "stripe-webhook-secret", refresh_seconds=300, clock=clock
     )
@@ -67,7 +60,7 @@ def test_a_disabled_version_stops_verifying_after_the_next_refresh():
 
 
 def test_a_secret_manager_outage_keeps_the_last_secrets_and_retries_soon():
-    clock, versions = Clock(), FakeVersions(["whsec_old"])
+    clock, versions = FakeClock(1000.0), FakeVersions(["whsec_old"])
     secrets = WebhookSecrets(
         [], versions, "stripe-webhook-secret", refresh_seconds=300, clock=clock
     )
