@@ -12,6 +12,7 @@ from pathlib import Path
 
 from devstack import processes, samples
 from devstack.stack import Stack, StackConfig, load_state
+from payments.methods import label
 
 STATE_DIR = Path(os.environ.get("DEVSTACK_DIR", ".devstack"))
 
@@ -94,9 +95,10 @@ def send() -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    expected: dict[str, str] = {}
+    expected: dict[str, samples.Expectation] = {}
     for payment, events in samples.sample_payments():
-        expected[payment.intent_id] = "succeeded"
+        # The method comes with the charge's event; waiting for it too prints whole records.
+        expected[payment.intent_id] = {"status": "succeeded", "paidWith": label(payment.method)}
         for event in events:
             response = samples.send_event(config.ingest_url, config.webhook_secret, event)
             print(

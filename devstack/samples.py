@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -45,19 +46,52 @@ def fetch_records(standin_url: str, collection_id: str) -> dict[str, dict[str, A
     return records
 
 
+Expectation = str | Mapping[str, Any]
+
+
 def wait_for_records(
-    standin_url: str, collection_id: str, expected: dict[str, str], timeout: float = 30
+    standin_url: str,
+    collection_id: str,
+    expected: Mapping[str, Expectation],
+    timeout: float = 30,
 ) -> dict[str, dict[str, Any]]:
-    """Poll until every payment intent id in `expected` has the expected status."""
+    """Poll until every payment intent id in `expected` has its expected fields.
+
+    An expectation is a status, or the fields a record must hold. A payment's events can land
+    one after another (the intent's event brings the status, the charge's the method), so a
+    caller that reads more than the status says which fields it waits for."""
+    wanted = {pi: _fields(expectation) for pi, expectation in expected.items()}
     deadline = time.monotonic() + timeout
     records: dict[str, dict[str, Any]] = {}
     while time.monotonic() < deadline:
         records = fetch_records(standin_url, collection_id)
-        if all(records.get(pi, {}).get("status") == status for pi, status in expected.items()):
+        if not _unmet(records, wanted):
             return records
         time.sleep(0.2)
-    missing = [pi for pi, status in expected.items() if records.get(pi, {}).get("status") != status]
-    raise TimeoutError(f"records not as expected after {timeout} s: {missing}")
+    unmet = _unmet(records, wanted)
+    raise TimeoutError(f"records not as expected after {timeout} s: {unmet}")
+
+
+def _fields(expectation: Expectation) -> Mapping[str, Any]:
+    return {"status": expectation} if isinstance(expectation, str) else expectation
+
+
+def _unmet(
+    records: dict[str, dict[str, Any]], wanted: dict[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """For each record not yet as wanted, the fields it has where they differ."""
+    unmet: dict[str, dict[str, Any]] = {}
+    for pi, fields in wanted.items():
+        record = records.get(pi)
+        if record is None:
+            unmet[pi] = {"record": None}
+            continue
+        differing = {
+            name: record.get(name) for name, value in fields.items() if record.get(name) != value
+        }
+        if differing:
+            unmet[pi] = differing
+    return unmet
 
 
 def format_record(record: dict[str, Any]) -> str:
