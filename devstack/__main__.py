@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from devstack import processes, samples
-from devstack.stack import Stack, StackConfig, load_state
+from devstack.stack import PORT_NAMES, Stack, StackConfig, load_state
 from payments.methods import label
 
 STATE_DIR = Path(os.environ.get("DEVSTACK_DIR", ".devstack"))
@@ -19,7 +19,7 @@ STATE_DIR = Path(os.environ.get("DEVSTACK_DIR", ".devstack"))
 
 def run() -> int:
     config = StackConfig(state_dir=STATE_DIR)
-    for name in ("emulator_port", "standin_port", "ingest_port", "writer_port", "checkout_port"):
+    for name in PORT_NAMES:
         override = os.environ.get(f"DEVSTACK_{name.upper()}")
         if override:
             setattr(config, name, int(override))
@@ -31,8 +31,6 @@ def run() -> int:
     config.webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET", config.webhook_secret)
     config.stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", config.stripe_secret_key)
     config.stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
-    if os.environ.get("DEVSTACK_STRIPE_STANDIN_PORT"):
-        config.stripe_standin_port = int(os.environ["DEVSTACK_STRIPE_STANDIN_PORT"])
     config.stripe_publishable_key = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
     busy = [
         (name, port)
@@ -42,8 +40,9 @@ def run() -> int:
             ("ingest", config.ingest_port),
             ("writer", config.writer_port),
             ("checkout page", config.checkout_port),
+            ("Stripe stand-in", config.stripe_standin_port if config.uses_stripe_standin else 0),
         )
-        if processes.port_in_use(port)
+        if port and processes.port_in_use(port)
     ]
     if busy:
         for name, port in busy:

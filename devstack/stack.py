@@ -19,6 +19,15 @@ from servicekit.serve import gunicorn_argv
 
 STATE_FILE = "stack.json"
 LOCAL_STRIPE_KEY = "sk_test_local_devstack_only"  # the local Stripe stand-in accepts only this
+# Each is also settable as DEVSTACK_<NAME> for `python -m devstack run`.
+PORT_NAMES = (
+    "emulator_port",
+    "standin_port",
+    "ingest_port",
+    "writer_port",
+    "checkout_port",
+    "stripe_standin_port",
+)
 
 
 @dataclass
@@ -52,17 +61,7 @@ class StackConfig:
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **overrides: Any) -> StackConfig:
-        ports = {
-            name: processes.free_port()
-            for name in (
-                "emulator_port",
-                "standin_port",
-                "ingest_port",
-                "writer_port",
-                "checkout_port",
-            )
-        }
-        ports["stripe_standin_port"] = processes.free_port()
+        ports = dict(zip(PORT_NAMES, processes.free_ports(len(PORT_NAMES)), strict=True))
         return cls(state_dir=state_dir, **{**ports, **overrides})
 
     @property

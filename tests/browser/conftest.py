@@ -202,12 +202,18 @@ def checkout_url(
         service.stop()
 
 
+WAIT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's 5 s default is tight for a cold Chromium on a loaded 2-core machine; the
+    # waits still end as soon as their condition holds.
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -261,7 +267,7 @@ class Checkout:
         return [c for c in calls if method is None or c["method"] == method]
 
     def wait_state(self, state: str) -> None:
-        self.page.wait_for_selector(f"stripe-payment-form[data-state={state}]", timeout=10_000)
+        self.page.wait_for_selector(f"stripe-payment-form[data-state={state}]")
 
     def continue_as(self, first_name: str) -> None:
         self.page.get_by_label("First name").fill(first_name)
@@ -284,6 +290,7 @@ def make_checkout(
         is_mobile=width < 600,
         has_touch=width < 600,
     )
+    context.set_default_timeout(WAIT_MS)
     blocked: list[str] = []
     errors: list[str] = []
     standin_js = (HERE / "stripe_standin.js").read_text(encoding="utf-8")

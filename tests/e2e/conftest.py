@@ -10,6 +10,8 @@ import pytest
 
 from devstack.stack import Stack, StackConfig
 
+from .pulling import pull
+
 
 class Audit:
     """A pull subscription on the main topic: what ingest really published."""
@@ -28,17 +30,12 @@ class Audit:
         """Pull until the subscription has been empty for `settle` seconds."""
         quiet_since = time.monotonic()
         while time.monotonic() - quiet_since < settle:
-            response = self._client.pull(
-                request={"subscription": self.path, "max_messages": 100}, timeout=5
-            )
-            if response.received_messages:
+            received = pull(self._client, self.path, 100)
+            if received:
                 quiet_since = time.monotonic()
-                self.seen.extend(dict(m.message.attributes) for m in response.received_messages)
+                self.seen.extend(dict(m.message.attributes) for m in received)
                 self._client.acknowledge(
-                    request={
-                        "subscription": self.path,
-                        "ack_ids": [m.ack_id for m in response.received_messages],
-                    }
+                    request={"subscription": self.path, "ack_ids": [m.ack_id for m in received]}
                 )
         return self.seen
 

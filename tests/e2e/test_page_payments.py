@@ -47,7 +47,7 @@ def test_a_page_payment_verified_by_the_page_lands_in_wix(stack):
     record = samples.wait_for_records(
         stack.config.standin_url,
         stack.config.collection_id,
-        {started["payment_intent_id"]: "succeeded"},
+        {started["payment_intent_id"]: {"status": "succeeded", "paidWith": "Apple Pay"}},
         timeout=30,
     )[started["payment_intent_id"]]
     assert (record["firstName"], record["paidWith"], record["amount"]) == (

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from devstack import samples
 from devstack.stripe_fixtures import Payment, card_success_events
+
+pytestmark = pytest.mark.e2e
 
 # Four Wix calls per delivery at most (the writer's inline retries): this many failed calls
 # span more deliveries than a five-attempt dead-letter policy would have allowed.
@@ -53,7 +56,7 @@ def test_a_long_wix_outage_delays_records_but_loses_none(stack):
     record = samples.wait_for_records(
         stack.config.standin_url,
         stack.config.collection_id,
-        {payment.intent_id: "succeeded"},
+        {payment.intent_id: {"status": "succeeded", "paidWith": "Card"}},
         timeout=60,
     )[payment.intent_id]
     assert (record["firstName"], record["paidWith"]) == ("Patience", "Card")
