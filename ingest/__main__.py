@@ -7,6 +7,7 @@ import os
 import sys
 
 from ingest.config import IngestConfig
+from ingest.reconcile import DEFAULT_SINCE
 from servicekit import logs
 from servicekit.serve import serve_checked
 from servicekit.settings import InvalidSetting, MissingSetting
@@ -29,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         "STRIPE_SECRET_KEY and GOOGLE_CLOUD_PROJECT. Exit 1 if any publish failed.",
     )
     reconcile_cmd.add_argument(
-        "--since", default="24h", help="how far back: 90m, 24h, 7d (at most 30d); default 24h"
+        "--since",
+        default=DEFAULT_SINCE,
+        help=f"how far back: 90m, 24h, 7d (at most 30d); default {DEFAULT_SINCE}",
     )
     register_cmd = sub.add_parser(
         "register-webhook",
@@ -118,9 +121,6 @@ def _register_webhook(url: str, secret_id: str) -> int:
         registration = register_webhook(
             stripe, SecretManagerSecrets(config.project), url, secret_id
         )
-    except InvalidWebhookUrl as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except StripeFailure as exc:
         print(f"error: Stripe refused ({exc.kind}): {exc.message}", file=sys.stderr)
         return 1

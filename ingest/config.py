@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from servicekit.settings import Env, InvalidSetting, MissingSetting
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from payments.message import PaymentUpdate, Source, from_unix
-from payments.status import PaymentStatus, refund_status
+from payments.status import PaymentStatus, is_settled, refund_status
 
 HANDLED_EVENT_TYPES = (
     "payment_intent.succeeded",
@@ -133,11 +133,7 @@ def _from_intent(
             failure = f"canceled: {intent['cancellation_reason']}"
     if status is PaymentStatus.SUCCEEDED:
         status = refund_status(amount, amount_refunded)
-    settled = status in (
-        PaymentStatus.SUCCEEDED,
-        PaymentStatus.PARTIALLY_REFUNDED,
-        PaymentStatus.REFUNDED,
-    )
+    settled = is_settled(status)
     return PaymentUpdate(
         **common,
         payment_intent_id=intent_id,
@@ -145,8 +141,8 @@ def _from_intent(
         amount=amount,
         amount_refunded=amount_refunded,
         currency=_currency(intent.get("currency")),
-        customer_id=_id_of(intent.get("customer"))
-        or (_id_of(charge.get("customer")) if charge else None),
+        customer_id=id_of(intent.get("customer"))
+        or (id_of(charge.get("customer")) if charge else None),
         first_name=_first_name(intent.get("metadata"), charge),
         paid_on=from_unix(success_time) if settled and success_time else None,
         paid_with=method.paid_with,
@@ -159,7 +155,7 @@ def _from_intent(
 def _from_charge(
     charge: dict[str, Any], event_type: str, common: dict[str, Any], success_time: int | float
 ) -> PaymentUpdate | Ignored:
-    intent_id = _id_of(charge.get("payment_intent"))
+    intent_id = id_of(charge.get("payment_intent"))
     if not intent_id:
         # A charge made without a PaymentIntent (legacy Charges API) is not a page payment.
         return Ignored("charge has no payment_intent")
@@ -194,7 +190,7 @@ def _from_charge(
         amount=amount,
         amount_refunded=amount_refunded,
         currency=_currency(charge.get("currency")),
-        customer_id=_id_of(charge.get("customer")),
+        customer_id=id_of(charge.get("customer")),
         first_name=_first_name(charge.get("metadata"), charge),
         paid_on=paid_on,
         paid_with=method.paid_with,
@@ -259,13 +255,18 @@ def _first_name(metadata: Any, charge: dict[str, Any] | None) -> str | None:
             return _text(charge_meta.get("first_name"))
         billing = charge.get("billing_details")
         if isinstance(billing, dict):
-            full = _text(billing.get("name"))
-            if full:
-                return full.split()[0]
+            return first_word(billing.get("name"))
     return None
 
 
-def _id_of(value: Any) -> str | None:
+def first_word(name: Any) -> str | None:
+    """A full name's first word, the first name a billing or Checkout name gives."""
+    text = _text(name)
+    return text.split()[0] if text else None
+
+
+def id_of(value: Any) -> str | None:
+    """An expandable field's id: the object's, or the field itself when not expanded."""
     if isinstance(value, dict):
         value = value.get("id")
     return value if isinstance(value, str) and value else None

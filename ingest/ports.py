@@ -68,7 +68,6 @@ class StripeFailure(Exception):
         message: str,
         http_status: int | None = None,
         code: str | None = None,
-        param: str | None = None,
         request_id: str | None = None,
     ) -> None:
         super().__init__(message)
@@ -76,7 +75,6 @@ class StripeFailure(Exception):
         self.message = message
         self.http_status = http_status
         self.code = code
-        self.param = param
         self.request_id = request_id
 
     @property

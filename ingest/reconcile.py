@@ -23,6 +23,7 @@ from servicekit.pubsub import PublishError
 
 log = logging.getLogger("ingest.reconcile")
 
+DEFAULT_SINCE = "24h"
 # Stripe keeps events for 30 days; asking for more would silently return less.
 MAX_SINCE_SECONDS = 30 * 24 * 3600
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -8,15 +8,12 @@ default is), explicit connect/read timeouts, and the SDK's network retries (conn
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import stripe
 
 from ingest.ports import StripeFailure
-
-log = logging.getLogger(__name__)
 
 # The version webhook endpoints are registered with, so that pushed and pulled objects agree.
 STRIPE_API_VERSION = "2025-09-30.clover"
@@ -135,7 +132,6 @@ def _failure(exc: stripe.StripeError) -> StripeFailure:
     status = exc.http_status
     error = exc.error
     code = getattr(error, "code", None) if error is not None else exc.code
-    param = getattr(error, "param", None) if error is not None else None
     message = exc.user_message or str(exc) or type(exc).__name__
     kind: str
     if isinstance(exc, stripe.CardError):
@@ -157,6 +153,5 @@ def _failure(exc: stripe.StripeError) -> StripeFailure:
         message,
         http_status=status,
         code=code if isinstance(code, str) else None,
-        param=param if isinstance(param, str) else None,
         request_id=exc.request_id if isinstance(exc.request_id, str) else None,
     )

@@ -15,12 +15,10 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, request
 
 from ingest.ports import Authenticator, Publisher, StripeFailure, StripeGateway
-from ingest.reconcile import InvalidSince, parse_since, reconcile
+from ingest.reconcile import DEFAULT_SINCE, InvalidSince, parse_since, reconcile
 from servicekit.oidc import OidcAuthError
 
 log = logging.getLogger("ingest.tasks")
-
-DEFAULT_SINCE = "24h"
 
 
 def tasks_blueprint(

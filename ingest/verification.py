@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.normalize import Ignored, normalize_snapshot
+from ingest.normalize import Ignored, first_word, id_of, normalize_snapshot
 from payments.message import PaymentUpdate
 
 
@@ -70,14 +70,13 @@ def verify_checkout_session(session: dict[str, Any], retrieved_at: int) -> Verif
     # Payment Links create the Customer (if at all) on the session, and collect the name there;
     # fill what the intent leaves empty, never overriding what it says.
     changes: dict[str, Any] = {}
-    customer = session.get("customer")
-    customer_id = customer.get("id") if isinstance(customer, dict) else customer
-    if update.customer_id is None and isinstance(customer_id, str) and customer_id:
+    customer_id = id_of(session.get("customer"))
+    if update.customer_id is None and customer_id:
         changes["customer_id"] = customer_id
     details = session.get("customer_details")
-    name = details.get("name") if isinstance(details, dict) else None
-    if update.first_name is None and isinstance(name, str) and name.strip():
-        changes["first_name"] = name.split()[0]
+    first_name = first_word(details.get("name")) if isinstance(details, dict) else None
+    if update.first_name is None and first_name:
+        changes["first_name"] = first_name
     if changes:
         update = dataclasses.replace(update, **changes)
     return _from_update(update)

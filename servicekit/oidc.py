@@ -8,13 +8,10 @@ stack alone runs the writer with PUSH_AUTH=disabled, announced by a warning at s
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 

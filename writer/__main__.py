@@ -89,6 +89,7 @@ def _redrive(max_messages: int | None) -> int:
     publisher = PubSubPublisher(config.project, config.topic)
     report = redrive(source, publisher, max_messages)
     publisher.close()
+    source.close()
     print(
         f"republished {report.republished} message(s); {report.failed} failed and stay dead-lettered"
         + (

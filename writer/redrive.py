@@ -95,20 +95,25 @@ def redrive(
 
 
 class PubSubDeadLetterSource:
-    def __init__(self, project: str, subscription: str) -> None:
+    """Synchronous pull on one subscription (the tests also read other subscriptions with it)."""
+
+    def __init__(self, project: str, subscription: str, pull_timeout: float = 10.0) -> None:
         from google.cloud import pubsub_v1
 
         self._client = pubsub_v1.SubscriberClient()
         self._path = self._client.subscription_path(project, subscription)
+        self._pull_timeout = pull_timeout
 
     def pull(self, max_messages: int) -> Sequence[DeadLetter]:
         from google.api_core import exceptions
 
         try:
             response = self._client.pull(
-                request={"subscription": self._path, "max_messages": max_messages}, timeout=10
+                request={"subscription": self._path, "max_messages": max_messages},
+                timeout=self._pull_timeout,
             )
         except exceptions.DeadlineExceeded:
+            # Pub/Sub holds a pull on an empty subscription open until the deadline: empty.
             return []
         return [
             DeadLetter(
@@ -132,6 +137,9 @@ class PubSubDeadLetterSource:
                 "ack_deadline_seconds": 0,
             }
         )
+
+    def close(self) -> None:
+        self._client.close()
 
 
 def _publish_time(message: Any) -> datetime | None:

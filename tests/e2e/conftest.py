@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack.stack import Stack, StackConfig
-
-from .pulling import pull
+from writer.redrive import PubSubDeadLetterSource
 
 
 class Audit:
@@ -20,27 +19,30 @@ class Audit:
         os.environ["PUBSUB_EMULATOR_HOST"] = emulator_host
         from google.cloud import pubsub_v1
 
-        self._client = pubsub_v1.SubscriberClient()
-        self.path = self._client.subscription_path(project, "e2e-audit")
-        topic = f"projects/{project}/topics/stripe-payments"
-        self._client.create_subscription(request={"name": self.path, "topic": topic})
+        with pubsub_v1.SubscriberClient() as admin:
+            admin.create_subscription(
+                request={
+                    "name": admin.subscription_path(project, "e2e-audit"),
+                    "topic": f"projects/{project}/topics/stripe-payments",
+                }
+            )
+        # A short pull: each empty answer costs drain() the whole pull timeout.
+        self._source = PubSubDeadLetterSource(project, "e2e-audit", pull_timeout=5)
         self.seen: list[dict[str, str]] = []
 
     def drain(self, settle: float = 1.0) -> list[dict[str, str]]:
         """Pull until the subscription has been empty for `settle` seconds."""
         quiet_since = time.monotonic()
         while time.monotonic() - quiet_since < settle:
-            received = pull(self._client, self.path, 100)
+            received = self._source.pull(100)
             if received:
                 quiet_since = time.monotonic()
-                self.seen.extend(dict(m.message.attributes) for m in received)
-                self._client.acknowledge(
-                    request={"subscription": self.path, "ack_ids": [m.ack_id for m in received]}
-                )
+                self.seen.extend(dict(m.attributes) for m in received)
+                self._source.ack([m.ack_id for m in received])
         return self.seen
 
     def close(self) -> None:
-        self._client.close()
+        self._source.close()
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,7 @@ import requests
 
 from devstack import samples, scenarios
 from devstack.stripe_fixtures import Payment, card_success_events
-
-from .pulling import pull
+from writer.redrive import PubSubDeadLetterSource
 
 pytestmark = pytest.mark.e2e
 
@@ -121,37 +120,25 @@ def test_200_payments_shuffled_and_duplicated_through_wix_faults_end_exactly_rig
         )
 
 
-def dead_letter_subscriber(stack):
-    os.environ["PUBSUB_EMULATOR_HOST"] = stack.config.emulator_host
-    from google.cloud import pubsub_v1
-
-    client = pubsub_v1.SubscriberClient()
-    return client, client.subscription_path(stack.config.project, "stripe-payments-dead-letter-sub")
-
-
 def peek_dead_letters(stack, payment_intent_ids: set[str], timeout: float = 30):
     """Pull until a dead letter of each payment was seen; hand every one back (nack) for redrive."""
-    client, path = dead_letter_subscriber(stack)
+    os.environ["PUBSUB_EMULATOR_HOST"] = stack.config.emulator_host
+    source = PubSubDeadLetterSource(
+        stack.config.project, "stripe-payments-dead-letter-sub", pull_timeout=5
+    )
     found: dict[str, dict[str, str]] = {}
     deadline = time.monotonic() + timeout
     try:
         while set(found) != payment_intent_ids:
             assert time.monotonic() < deadline, f"dead letters seen: {sorted(found)}"
-            batch = pull(client, path, 50)
-            for received in batch:
-                attributes = dict(received.message.attributes)
-                if attributes.get("payment_intent_id") in payment_intent_ids:
-                    found[attributes["payment_intent_id"]] = attributes
+            batch = source.pull(50)
+            for letter in batch:
+                if letter.attributes.get("payment_intent_id") in payment_intent_ids:
+                    found[letter.attributes["payment_intent_id"]] = dict(letter.attributes)
             if batch:
-                client.modify_ack_deadline(
-                    request={
-                        "subscription": path,
-                        "ack_ids": [m.ack_id for m in batch],
-                        "ack_deadline_seconds": 0,
-                    }
-                )
+                source.nack([letter.ack_id for letter in batch])
     finally:
-        client.close()
+        source.close()
     return found
 
 
