@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from devstack import emulator, processes
 from devstack.stack import Stack, StackConfig
 
@@ -142,24 +140,6 @@ class BenchStack(Stack):
 
         sub = pubsub_v1.SubscriberClient()
         return sub, sub.subscription_path(self.config.project, "stripe-payments-writer")
-
-    # Wix stand-in ------------------------------------------------------------------------
-    def set_faults(self, **plan: Any) -> None:
-        requests.post(f"{self.config.standin_url}/_standin/faults", json=plan, timeout=10)
-
-    def items(self) -> dict[str, dict[str, Any]]:
-        response = requests.get(
-            f"{self.config.standin_url}/_standin/items/{self.config.collection_id}", timeout=60
-        )
-        response.raise_for_status()
-        items: dict[str, dict[str, Any]] = response.json()
-        return items
-
-    def wix_counts(self) -> dict[str, dict[str, int]]:
-        response = requests.get(f"{self.config.standin_url}/_standin/stats", timeout=60)
-        response.raise_for_status()
-        per_item: dict[str, dict[str, int]] = response.json()["items"]
-        return per_item
 
 
 def wait_until(

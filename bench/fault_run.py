@@ -179,7 +179,7 @@ def run_faults(plan: FaultPlan, state_dir: Path, out: Path | None = None) -> dic
     try:
         if plan.relay:
             stack.start_push_relay()
-        stack.set_faults(**WIX_FAULTS)
+        stack.set_wix_faults(**WIX_FAULTS)
         sender = Sender(f"{stack.config.ingest_url}/webhooks/stripe", stack.config.webhook_secret)
         started = time.monotonic()
         killer = threading.Thread(
@@ -197,24 +197,24 @@ def run_faults(plan: FaultPlan, state_dir: Path, out: Path | None = None) -> dic
         )
 
         deadline = time.monotonic() + plan.converge_timeout
-        result = compare(made, stack.items(), run_prefix)
+        result = compare(made, stack.records(), run_prefix)
         while (result["lost"] or result["wrong"]) and time.monotonic() < deadline:
             time.sleep(2)
-            result = compare(made, stack.items(), run_prefix)
+            result = compare(made, stack.records(), run_prefix)
         converged = time.monotonic() - started
 
         # Late redeliveries must not change a settled record: look again once no write has
         # happened for 5 s (redelivered no-ops still read, so reads are not the signal).
         def writes_now() -> int:
-            return sum(c.get("write", 0) for c in stack.wix_counts().values())
+            return sum(c.get("write", 0) for c in stack.wix_stats()["items"].values())
 
         before, quiet_until = writes_now(), time.monotonic() + 60
         time.sleep(5)
         while writes_now() != before and time.monotonic() < quiet_until:
             before = writes_now()
             time.sleep(5)
-        result = compare(made, stack.items(), run_prefix)
-        counts = stack.wix_counts()
+        result = compare(made, stack.records(), run_prefix)
+        counts = stack.wix_stats()["items"]
     finally:
         stack.stop()
 

@@ -187,7 +187,7 @@ def drain(
     wanted = set(ids)
 
     def complete() -> bool:
-        items = stack.items()
+        items = stack.records()
         return all(
             items.get(i, {}).get("status") == "succeeded" and items[i].get("paidWith")
             for i in wanted
@@ -198,13 +198,13 @@ def drain(
     last: list[int] = []
 
     def quiet() -> bool:
-        counts = stack.wix_counts()
+        counts = stack.wix_stats()["items"]
         total = sum(c["read"] + c["write"] for i, c in counts.items() if i in wanted)
         last.append(total)
         return len(last) >= 4 and last[-1] == last[-4]
 
     wait_until(quiet, timeout, 1.0, "quiet Wix traffic")
-    return done, stack.items()
+    return done, stack.records()
 
 
 def e2e_figures(
@@ -218,7 +218,7 @@ def e2e_figures(
         item = items[item_id]
         first.append(_epoch(item["_createdDate"]["$date"]) - sent_at[n])
         final.append(_epoch(item["_updatedDate"]["$date"]) - sent_at[n])
-    counts = stack.wix_counts()
+    counts = stack.wix_stats()["items"]
     reads = sum(counts.get(i, {}).get("read", 0) for i in ids)
     writes = sum(counts.get(i, {}).get("write", 0) for i in ids)
     wrong = [i for i in ids if items[i].get("status") != "succeeded"]
@@ -319,7 +319,7 @@ def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
         report.e2e = phase_e2e(stack, plan.e2e_rate, plan.e2e_seconds, "e2eb", plan.drain_timeout)
         print(_e2e_lines(report.e2e), flush=True)
 
-        stack.set_faults(latency_ms=500, error_rate=0.1)
+        stack.set_wix_faults(latency_ms=500, error_rate=0.1)
         print(
             f"\n3. end to end, {plan.e2e_rate:g} payments/s, Wix degraded: +500 ms on every call, 10 % answered 500",
             flush=True,
@@ -335,7 +335,7 @@ def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
         )
         phase_compare(stack, plan, report)
         print(_compare_lines(report.compare), flush=True)
-        stack.set_faults()
+        stack.set_wix_faults()
 
         report.memory = [
             asdict(peak_memory(name, s.pid))

@@ -39,11 +39,27 @@ def send_event(
     )
 
 
-def fetch_records(standin_url: str, collection_id: str) -> dict[str, dict[str, Any]]:
-    response = requests.get(f"{standin_url}/_standin/items/{collection_id}", timeout=10)
+def fetch_records(
+    standin_url: str, collection_id: str, timeout: float = 10
+) -> dict[str, dict[str, Any]]:
+    response = requests.get(f"{standin_url}/_standin/items/{collection_id}", timeout=timeout)
     response.raise_for_status()
     records: dict[str, dict[str, Any]] = response.json()
     return records
+
+
+def set_wix_faults(standin_url: str, **plan: Any) -> None:
+    """The Wix stand-in's fault plan (latency_ms, error_rate, rate_limit_rate, refuse_items…);
+    no arguments: Wix healthy again."""
+    requests.post(f"{standin_url}/_standin/faults", json=plan, timeout=10).raise_for_status()
+
+
+def wix_stats(standin_url: str, timeout: float = 10) -> dict[str, Any]:
+    """The stand-in's counters: reads and writes per item, faults injected by kind."""
+    response = requests.get(f"{standin_url}/_standin/stats", timeout=timeout)
+    response.raise_for_status()
+    stats: dict[str, Any] = response.json()
+    return stats
 
 
 Expectation = str | Mapping[str, Any]

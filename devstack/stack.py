@@ -10,11 +10,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack import emulator, processes
+from devstack import emulator, processes, samples
 from servicekit.serve import gunicorn_argv
 
 STATE_FILE = "stack.json"
@@ -275,6 +276,23 @@ class Stack:
         state = self.config.state_dir / STATE_FILE
         if state.exists():
             state.unlink()
+
+    # The Wix stand-in, for tests and benchmarks --------------------------------------------
+    def records(self) -> dict[str, dict[str, Any]]:
+        return samples.fetch_records(self.config.standin_url, self.config.collection_id, 60)
+
+    def wait_for_records(
+        self, expected: Mapping[str, samples.Expectation], timeout: float = 30
+    ) -> dict[str, dict[str, Any]]:
+        return samples.wait_for_records(
+            self.config.standin_url, self.config.collection_id, expected, timeout
+        )
+
+    def wix_stats(self) -> dict[str, Any]:
+        return samples.wix_stats(self.config.standin_url, 60)
+
+    def set_wix_faults(self, **plan: Any) -> None:
+        samples.set_wix_faults(self.config.standin_url, **plan)
 
     def write_state(self) -> None:
         state = asdict(self.config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -61,3 +61,10 @@ def audit(stack: Stack) -> Iterator[Audit]:
     subscription = Audit(stack.config.emulator_host, stack.config.project)
     yield subscription
     subscription.close()
+
+
+@pytest.fixture
+def wix_faults(stack: Stack) -> Iterator[Callable[..., None]]:
+    """Sets the Wix stand-in's fault plan; the stack is shared, so Wix is healthy again after."""
+    yield stack.set_wix_faults
+    stack.set_wix_faults()

@@ -9,7 +9,6 @@ import sys
 import pytest
 import requests
 
-from devstack import samples
 from tests.stripe_standin_server import StandinControl
 
 pytestmark = pytest.mark.e2e
@@ -44,9 +43,7 @@ def test_a_page_payment_verified_by_the_page_lands_in_wix(stack):
         timeout=30,
     )
     assert response.json()["status"] == "succeeded"
-    record = samples.wait_for_records(
-        stack.config.standin_url,
-        stack.config.collection_id,
+    record = stack.wait_for_records(
         {started["payment_intent_id"]: {"status": "succeeded", "paidWith": "Apple Pay"}},
         timeout=30,
     )[started["payment_intent_id"]]
@@ -73,9 +70,7 @@ def test_reconcile_command_records_a_payment_whose_webhooks_never_came(stack):
     )
     assert result.returncode == 0, result.stderr
     assert "failed 0" in result.stdout
-    record = samples.wait_for_records(
-        stack.config.standin_url,
-        stack.config.collection_id,
+    record = stack.wait_for_records(
         # Reconcile publishes newest first: the intent's event can land before the charge's.
         {started["payment_intent_id"]: {"status": "succeeded", "paidWith": "Card"}},
         timeout=30,

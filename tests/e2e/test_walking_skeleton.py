@@ -22,22 +22,8 @@ def poll(predicate, timeout: float = 30.0) -> None:
         time.sleep(0.1)
 
 
-def send(stack, evt, secret=None):
-    return samples.send_event(stack.config.ingest_url, secret or stack.config.webhook_secret, evt)
-
-
-def records(stack):
-    return samples.fetch_records(stack.config.standin_url, stack.config.collection_id)
-
-
-def wait(stack, expected):
-    return samples.wait_for_records(
-        stack.config.standin_url, stack.config.collection_id, expected, timeout=30
-    )
-
-
-def stats(stack):
-    return requests.get(f"{stack.config.standin_url}/_standin/stats", timeout=5).json()
+def send(stack, evt):
+    return samples.send_event(stack.config.ingest_url, stack.config.webhook_secret, evt)
 
 
 def success_events(payment: Payment, prefix: str):
@@ -48,15 +34,15 @@ def success_events(payment: Payment, prefix: str):
     ]
 
 
-def test_a_sample_payment_appears_with_the_fields_a_merchant_reads(stack, audit):
+def test_a_sample_payment_appears_with_the_fields_a_merchant_reads(stack):
     payment = Payment(
         first_name="Ada", last_name="Lovelace", method="apple_pay", brand="visa", last4="4242"
     )
     for evt in success_events(payment, "sample"):
         assert send(stack, evt).status_code == 200
-    record = wait(stack, {payment.intent_id: {"status": "succeeded", "paidWith": "Apple Pay"}})[
-        payment.intent_id
-    ]
+    record = stack.wait_for_records(
+        {payment.intent_id: {"status": "succeeded", "paidWith": "Apple Pay"}}
+    )[payment.intent_id]
     assert record["firstName"] == "Ada"
     assert record["stripeCustomerId"] == payment.customer_id
     assert record["paidWith"] == "Apple Pay"
@@ -73,14 +59,14 @@ def test_the_same_event_delivered_twice_leaves_one_record_and_one_write(stack):
     [charge, _] = success_events(payment, "twice")
     assert send(stack, charge).status_code == 200
     assert send(stack, charge).status_code == 200
-    wait(stack, {payment.intent_id: "succeeded"})
+    stack.wait_for_records({payment.intent_id: "succeeded"})
     marker = Payment(
         first_name="Marker"
     )  # same key order is not promised across keys; wait on our own
     [marker_charge, _] = success_events(marker, "marker")
     send(stack, marker_charge)
-    wait(stack, {marker.intent_id: "succeeded"})
-    counts = stats(stack)["items"][payment.intent_id]
+    stack.wait_for_records({marker.intent_id: "succeeded"})
+    counts = stack.wix_stats()["items"][payment.intent_id]
     # The second delivery reads and sees nothing to change: one write in all.
     assert counts["write"] == 1
 
@@ -112,14 +98,13 @@ def test_charge_before_intent_gives_the_same_record_as_the_other_order(stack):
     # Compare only once both messages of each payment have been applied: the intent's event
     # wins the tie on `created` (merge rule 2: then the event id), the charge's brings the method.
     final = {"status": "succeeded", "paidWith": "Google Pay"}
-    wait(
-        stack,
+    stack.wait_for_records(
         {
             "pi_order_a": {**final, "lastEventId": "evt_ordera_2"},
             "pi_order_b": {**final, "lastEventId": "evt_orderb_2"},
         },
     )
-    a, b = records(stack)["pi_order_a"], records(stack)["pi_order_b"]
+    a, b = stack.records()["pi_order_a"], stack.records()["pi_order_b"]
     assert normalized(a, first, "ordera") == normalized(b, second, "orderb")
     assert a["paidWith"] == "Google Pay"
 
@@ -142,4 +127,4 @@ def test_a_bad_signature_gets_400_and_publishes_nothing(stack, audit):
     assert send(stack, genuine).status_code == 200
     poll(lambda: any(m["event_id"] == "evt_genuine_after_forged" for m in audit.drain(settle=0.2)))
     assert all(m["event_id"] != "evt_forged" for m in audit.seen)
-    assert payment.intent_id not in records(stack)
+    assert payment.intent_id not in stack.records()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 import pytest
-import requests
 
 from devstack import samples
 from devstack.stripe_fixtures import Payment, card_success_events
@@ -22,20 +21,13 @@ FAILED_CALLS = 4 * 6 + 1
 
 
 def faults_injected(stack) -> int:
-    stats = requests.get(f"{stack.config.standin_url}/_standin/stats", timeout=5).json()
-    return sum(stats.get("faults_injected", {}).values())
+    return sum(stack.wix_stats().get("faults_injected", {}).values())
 
 
-def set_faults(stack, plan: dict) -> None:
-    requests.post(
-        f"{stack.config.standin_url}/_standin/faults", json=plan, timeout=5
-    ).raise_for_status()
-
-
-def test_a_long_wix_outage_delays_records_but_loses_none(stack):
+def test_a_long_wix_outage_delays_records_but_loses_none(stack, wix_faults):
     payment = Payment(first_name="Patience")
     before = faults_injected(stack)
-    set_faults(stack, {"error_rate": 1.0})
+    wix_faults(error_rate=1.0)
     try:
         for evt in card_success_events(payment):
             assert (
@@ -48,14 +40,10 @@ def test_a_long_wix_outage_delays_records_but_loses_none(stack):
         while faults_injected(stack) - before < FAILED_CALLS:
             assert time.monotonic() < deadline, "the writer stopped trying while Wix was down"
             time.sleep(0.2)
-        assert payment.intent_id not in samples.fetch_records(
-            stack.config.standin_url, stack.config.collection_id
-        )
+        assert payment.intent_id not in stack.records()
     finally:
-        set_faults(stack, {})
-    record = samples.wait_for_records(
-        stack.config.standin_url,
-        stack.config.collection_id,
+        wix_faults()
+    record = stack.wait_for_records(
         {payment.intent_id: {"status": "succeeded", "paidWith": "Card"}},
         timeout=60,
     )[payment.intent_id]

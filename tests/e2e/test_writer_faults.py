@@ -14,32 +14,12 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from devstack import samples, scenarios
 from devstack.stripe_fixtures import Payment, card_success_events
 from writer.redrive import PubSubDeadLetterSource
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def wix_faults(stack):
-    url = f"{stack.config.standin_url}/_standin/faults"
-
-    def set_plan(**plan):
-        requests.post(url, json=plan, timeout=5).raise_for_status()
-
-    yield set_plan
-    set_plan()  # the stack is shared: leave Wix healthy for the next test
-
-
-def records(stack):
-    return samples.fetch_records(stack.config.standin_url, stack.config.collection_id)
-
-
-def stats(stack):
-    return requests.get(f"{stack.config.standin_url}/_standin/stats", timeout=10).json()
 
 
 @pytest.mark.timeout(420)
@@ -71,7 +51,7 @@ def test_200_payments_shuffled_and_duplicated_through_wix_faults_end_exactly_rig
     deadline = time.monotonic() + 240
     wrong: dict[str, object] = {}
     while time.monotonic() < deadline:
-        got = records(stack)
+        got = stack.records()
         wrong = {
             pi: scenarios.record_fields(got[pi]) if pi in got else None
             for pi, want in expected.items()
@@ -85,12 +65,12 @@ def test_200_payments_shuffled_and_duplicated_through_wix_faults_end_exactly_rig
 
     # Late redeliveries must not change a settled record: look again once things are quiet.
     time.sleep(2)
-    got = records(stack)
+    got = stack.records()
     assert all(scenarios.record_fields(got[pi]) == want for pi, want in expected.items())
     run_prefix = made[0].intent_id.rsplit("_", 1)[0]
     assert sum(1 for pi in got if pi.startswith(run_prefix)) == 200, "one item per payment"
 
-    counts = stats(stack)["items"]
+    counts = stack.wix_stats()["items"]
     writes = {s.intent_id: counts[s.intent_id]["write"] for s in made}
     for s in made:
         # A write only when the merge changed something: never more than the distinct events.
@@ -188,7 +168,7 @@ def test_poison_is_dead_lettered_with_its_reason_and_redrive_brings_a_fixed_one_
     assert "WDE0075" in letters[fixable.intent_id]["dead_letter_reason"]
     assert "status 'paid'" in letters[poison_pi]["dead_letter_reason"]
     assert letters[poison_pi]["event_id"] == "evt_poison"
-    assert fixable.intent_id not in records(stack)
+    assert fixable.intent_id not in stack.records()
 
     wix_faults()  # the collection is fixed
     redriven = subprocess.run(
@@ -203,14 +183,12 @@ def test_poison_is_dead_lettered_with_its_reason_and_redrive_brings_a_fixed_one_
     assert "republished" in redriven.stdout
     print(f"\nredrive: {redriven.stdout.strip()}")
 
-    record = samples.wait_for_records(
-        stack.config.standin_url,
-        stack.config.collection_id,
+    record = stack.wait_for_records(
         {fixable.intent_id: {"status": "succeeded", "paidWith": "Google Pay"}},
         timeout=30,
     )[fixable.intent_id]
     assert (record["firstName"], record["paidWith"]) == ("Fixme", "Google Pay")
-    assert poison_pi not in records(stack)
+    assert poison_pi not in stack.records()
     # Still poison after the redrive: back in the dead-letter topic, not lost, not looping.
     # The local stack runs without push auth, and the writer says so when it starts.
     assert "PUSH_AUTH=disabled" in (stack.log_dir / "writer.log").read_text()
