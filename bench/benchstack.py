@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devstack import emulator, processes
+from devstack import processes
 from devstack.stack import Stack, StackConfig
 
 
@@ -84,15 +84,8 @@ class BenchStack(Stack):
         sub.close()
 
     def restore_subscription(self) -> None:
-        """The writer's push subscription again (ordered, dead-letter policy), as Stack made it."""
-        emulator.create_topology(
-            self.config.emulator_host,
-            emulator.Topology(
-                project=self.config.project,
-                max_delivery_attempts=self.config.max_delivery_attempts,
-            ),
-            push_endpoint=f"{self.config.writer_url}/pubsub/push",
-        )
+        """The writer's push subscription again, as Stack made it."""
+        self.create_topology()
 
     def start_push_relay(self, concurrency: int = 64) -> processes.Service:
         """Deliver with Cloud Pub/Sub's concurrency (bench/push_relay.py) instead of the
@@ -109,7 +102,7 @@ class BenchStack(Stack):
                 "-m",
                 "bench.push_relay",
                 self.config.project,
-                "stripe-payments-writer",
+                self.topology.push_subscription,
                 f"{self.config.writer_url}/pubsub/push",
                 f"--concurrency={concurrency}",
             ],
@@ -139,7 +132,7 @@ class BenchStack(Stack):
         from google.cloud import pubsub_v1
 
         sub = pubsub_v1.SubscriberClient()
-        return sub, sub.subscription_path(self.config.project, "stripe-payments-writer")
+        return sub, sub.subscription_path(self.config.project, self.topology.push_subscription)
 
 
 def wait_until(

@@ -60,8 +60,6 @@ class Topology:
     dead_letter_topic: str = "stripe-payments-dead-letter"
     dead_letter_subscription: str = "stripe-payments-dead-letter-sub"
     push_subscription: str = "stripe-payments-writer"
-    # None locally (see StackConfig.max_delivery_attempts); Cloud uses Terraform's policy.
-    max_delivery_attempts: int | None = None
 
 
 def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) -> None:
@@ -86,16 +84,14 @@ def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) 
         "push_config": {"push_endpoint": push_endpoint},
         "ack_deadline_seconds": 30,
         "enable_message_ordering": True,
+        # No dead-letter policy, unlike Cloud (Terraform's): the emulator neither forwards an
+        # exhausted message to the dead-letter topic nor survives it; its ordered push would
+        # stop for every payment. Without one it redelivers until the writer acknowledges.
         "retry_policy": {
             "minimum_backoff": duration_pb2.Duration(seconds=1),
             "maximum_backoff": duration_pb2.Duration(seconds=10),
         },
     }
-    if topology.max_delivery_attempts is not None:
-        push["dead_letter_policy"] = {
-            "dead_letter_topic": dead_letter_topic,
-            "max_delivery_attempts": topology.max_delivery_attempts,
-        }
     requests_ = [
         {
             "name": subscriber.subscription_path(

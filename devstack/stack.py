@@ -53,10 +53,6 @@ class StackConfig:
     catalog: str = '{"tee": {"name": "T-shirt", "amount": 1999, "currency": "usd"}}'
     ingest_workers: int = 2
     writer_workers: int = 2
-    # None: no dead-letter policy on the emulator's push subscription, so it redelivers until
-    # the writer acknowledges. With one, the emulator neither forwards an exhausted message to
-    # the dead-letter topic nor survives it: its ordered push stops for every payment.
-    max_delivery_attempts: int | None = None
     wix_requests_per_second: float = 1000.0
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -115,7 +111,7 @@ class Stack:
         env.update(
             GOOGLE_CLOUD_PROJECT=c.project,
             PUBSUB_EMULATOR_HOST=c.emulator_host,
-            PUBSUB_TOPIC="stripe-payments",
+            PUBSUB_TOPIC=self.topology.topic,
             PYTHONUNBUFFERED="1",
             HOST="127.0.0.1",
         )
@@ -146,8 +142,8 @@ class Stack:
             WIX_SITE_ID=c.wix_site_id,
             WIX_API_BASE=c.standin_url,
             WIX_COLLECTION_ID=c.collection_id,
-            PUBSUB_DEAD_LETTER_TOPIC="stripe-payments-dead-letter",
-            PUBSUB_DEAD_LETTER_SUBSCRIPTION="stripe-payments-dead-letter-sub",
+            PUBSUB_DEAD_LETTER_TOPIC=self.topology.dead_letter_topic,
+            PUBSUB_DEAD_LETTER_SUBSCRIPTION=self.topology.dead_letter_subscription,
             PUSH_AUTH="disabled",
             WEB_CONCURRENCY=str(c.writer_workers),
             WIX_REQUESTS_PER_SECOND=str(c.wix_requests_per_second),
@@ -196,11 +192,7 @@ class Stack:
             )
             self.start_standin()
             self.start_writer()
-            emulator.create_topology(
-                c.emulator_host,
-                emulator.Topology(project=c.project, max_delivery_attempts=c.max_delivery_attempts),
-                push_endpoint=f"{c.writer_url}/pubsub/push",
-            )
+            self.create_topology()
             self.setup_collection()
             if c.uses_stripe_standin:
                 self.start_stripe_standin()
@@ -210,6 +202,18 @@ class Stack:
             self.stop()
             raise
         self.write_state()
+
+    @property
+    def topology(self) -> emulator.Topology:
+        return emulator.Topology(project=self.config.project)
+
+    def create_topology(self) -> None:
+        """Topics and subscriptions, the writer's push one included (again, if deleted)."""
+        emulator.create_topology(
+            self.config.emulator_host,
+            self.topology,
+            push_endpoint=f"{self.config.writer_url}/pubsub/push",
+        )
 
     def start_standin(self) -> processes.Service:
         return self.gunicorn(

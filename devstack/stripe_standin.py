@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import os
 import re
 import secrets
 import threading
@@ -34,6 +33,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, jsonify, request
+
+from devstack.stripe_fixtures import new_id
+from servicekit.settings import Env
 
 ACCOUNT = "acct_standin"
 _KEY = re.compile(r"(sk|rk)_(test|live)_[A-Za-z0-9_]+")
@@ -157,10 +159,6 @@ def decode_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
                     container[part] = child
                 container = container[part]
     return result
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(12)}"
 
 
 class _State:
@@ -319,11 +317,11 @@ def create_stripe_standin(
                 "idempotency_key": request.headers.get("Idempotency-Key"),
                 "stripe_version": request.headers.get("Stripe-Version"),
                 "replayed": False,
+                "request_id": new_id("req"),
             }
             state.requests.append(record)
-            request_id = new_id("req")
             response = _handle_locked(handler, allowed, record)
-            response.headers["Request-Id"] = request_id
+            response.headers["Request-Id"] = record["request_id"]
             record["status"] = response.status_code
             return response
 
@@ -382,7 +380,8 @@ def create_stripe_standin(
                 "fingerprint": fingerprint,
                 "body": body,
                 "status": status,
-                "request_id": new_id("req"),
+                # A replay names the request that was answered first.
+                "request_id": record["request_id"],
             }
         response = jsonify(body)
         response.status_code = status
@@ -981,7 +980,4 @@ def _created_matches(created: int, p: Mapping[str, Any]) -> bool:
 
 def create_stripe_standin_from_env() -> Flask:
     """For gunicorn: STRIPE_STANDIN_API_KEYS (optional, comma separated) limits accepted keys."""
-    keys = [
-        k.strip() for k in os.environ.get("STRIPE_STANDIN_API_KEYS", "").split(",") if k.strip()
-    ]
-    return create_stripe_standin(api_keys=keys)
+    return create_stripe_standin(api_keys=Env().csv("STRIPE_STANDIN_API_KEYS"))

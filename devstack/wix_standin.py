@@ -18,7 +18,6 @@ import json
 import os
 import random
 import sqlite3
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,7 +79,6 @@ def now_date() -> dict[str, str]:
 def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
     app = Flask("wix_standin")
     db_file = str(db_path)
-    init_lock = threading.Lock()
     rng = random.Random()
 
     def db() -> sqlite3.Connection:
@@ -92,10 +90,9 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
         conn_: sqlite3.Connection = g.db
         return conn_
 
-    with init_lock:
-        conn = sqlite3.connect(db_file, isolation_level=None)
-        conn.executescript(SCHEMA)
-        conn.close()
+    conn = sqlite3.connect(db_file, isolation_level=None)
+    conn.executescript(SCHEMA)
+    conn.close()
 
     @app.teardown_appcontext
     def close_db(_: BaseException | None) -> None:

@@ -54,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _setup_collection() -> int:
     from writer.collection_setup import load_schema, setup_collection
-    from writer.config import WriterConfig
     from writer.wix import WixCollection, WixError
 
     config = WriterConfig.from_env(need_push=False, need_pubsub=False)
@@ -81,7 +80,6 @@ def _setup_collection() -> int:
 
 def _redrive(max_messages: int | None) -> int:
     from servicekit.pubsub import PubSubPublisher
-    from writer.config import WriterConfig
     from writer.redrive import PubSubDeadLetterSource, redrive
 
     config = WriterConfig.from_env(need_push=False, need_wix=False)

@@ -41,13 +41,16 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(attempts=1)
 
 
+# Jitter only; one generator for the process rather than one per push.
+_RNG = random.Random()
+
+
 @dataclass(frozen=True)
 class Applied:
     action: str  # insert | update | no-op
     status: str
     wix_action: str | None
     attempts: int
-    wix_ms: float
 
 
 class Timer:
@@ -76,7 +79,7 @@ def apply_update(
 ) -> Applied:
     """Raises the last Wix error when the attempts or the budget run out (and non-transient
     errors, and UnreadableItem, at once)."""
-    rng = rng or random.Random()
+    rng = rng or _RNG
     timer = timer or Timer(clock)
     started = clock()
     attempt = 0
@@ -101,7 +104,7 @@ def _attempt(collection: Collection, update: PaymentUpdate, attempt: int, timer:
     existing = from_wix_data(current) if current is not None else None
     merged = merge(existing, update)
     if merged == existing:
-        return Applied("no-op", merged.status.value, None, attempt, timer.ms)
+        return Applied("no-op", merged.status.value, None, attempt)
     data = to_wix_data(merged, label(merged.paid_with) if merged.paid_with else None)
     if current is not None:
         # Save replaces the whole item: keep the columns the site owner added (notes, "shipped").
@@ -109,7 +112,7 @@ def _attempt(collection: Collection, update: PaymentUpdate, attempt: int, timer:
     with timer:
         wix_action = collection.save(update.payment_intent_id, data)
     action = "insert" if existing is None else "update"
-    return Applied(action, merged.status.value, wix_action, attempt, timer.ms)
+    return Applied(action, merged.status.value, wix_action, attempt)
 
 
 def _owner_fields(current: dict[str, Any]) -> dict[str, Any]:

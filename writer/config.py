@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from servicekit.settings import Env, InvalidSetting
-
-log = logging.getLogger(__name__)
 
 DEFAULT_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "wix" / "collection-schema.json"
 

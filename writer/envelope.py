@@ -22,7 +22,6 @@ class PushMessage:
     delivery_attempt: int | None
     attributes: dict[str, str]
     data: bytes
-    ordering_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,6 @@ def parse_envelope(body: bytes) -> Delivery | Poison:
         data = base64.b64decode(message.get("data") or "", validate=True)
     except (binascii.Error, ValueError, TypeError):
         return Poison("message data is not base64", PushMessage(message_id, None, attributes, b""))
-    ordering_key = message.get("orderingKey") or message.get("ordering_key")
     push = PushMessage(
         message_id=message_id,
         delivery_attempt=attempt
@@ -69,7 +67,6 @@ def parse_envelope(body: bytes) -> Delivery | Poison:
         else None,
         attributes=attributes,
         data=data,
-        ordering_key=ordering_key if isinstance(ordering_key, str) and ordering_key else None,
     )
     if not data:
         return Poison("message has no data", push)

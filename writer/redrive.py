@@ -8,7 +8,7 @@ it forever. Newer letters are handed back (nacked) for a later run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -51,10 +51,8 @@ def redrive(
     source: DeadLetterSource,
     publisher: Publisher,
     max_messages: int | None,
-    on_message: Callable[[DeadLetter], None] = lambda _: None,
-    started: datetime | None = None,
 ) -> RedriveReport:
-    started = started or datetime.now(UTC)
+    started = datetime.now(UTC)
     report = RedriveReport()
     while max_messages is None or report.republished + report.failed < max_messages:
         want = (
@@ -83,7 +81,6 @@ def redrive(
                 continue
             acked.append(letter.ack_id)
             report.republished += 1
-            on_message(letter)
         if acked:
             source.ack(acked)
         if newer:

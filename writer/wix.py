@@ -12,7 +12,6 @@ Errors: {"message", "details": {"applicationError": {"code": "WDE…", "descript
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from writer.ratelimit import RateLimiter
-
-log = logging.getLogger(__name__)
 
 # Wix gives up on a request after 5 s; stop waiting a little before, and let Pub/Sub retry.
 CONNECT_TIMEOUT = 2.0

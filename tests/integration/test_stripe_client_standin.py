@@ -363,3 +363,17 @@ def test_standin_refuses_unknown_parameters_and_missing_keys_like_stripe(standin
     no_key = requests.get(f"{standin.url}/v1/events", timeout=5)
     assert no_key.status_code == 401
     assert no_key.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_standin_replay_names_the_request_that_was_answered_first(standin):
+    headers = {"Authorization": f"Bearer {KEY}", "Idempotency-Key": "replay-names-original"}
+    first, again = (
+        requests.post(
+            f"{standin.url}/v1/customers", data={"name": "Ada"}, headers=headers, timeout=5
+        )
+        for _ in range(2)
+    )
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Original-Request"] == first.headers["Request-Id"]
+    assert again.headers["Request-Id"] != first.headers["Request-Id"]
