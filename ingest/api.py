@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ingest.config import IngestConfig
 from ingest.orders import Invalid, idempotency_key, namespaced, parse_order
-from ingest.ports import Publisher, StripeFailure, StripeGateway
+from ingest.ports import Publisher, StripeFailure, StripeGateway, publish_update
 from ingest.ratelimit import ClientRateLimiter, client_address
 from ingest.verification import Verification, verify_checkout_session, verify_intent
 from servicekit.pubsub import PublishError
@@ -166,9 +166,7 @@ def api_blueprint(
             return jsonify(answer), 200
         fields["event_id"] = update.event_id
         try:
-            fields["message_id"] = publisher.publish(
-                update.to_json(), update.payment_intent_id, update.attributes()
-            )
+            fields["message_id"] = publish_update(publisher, update)
         except PublishError as exc:
             # The page's question is answered all the same; the webhook or reconcile records it.
             answer["recorded"] = False

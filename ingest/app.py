@@ -7,17 +7,17 @@ import time
 from collections.abc import Callable, Sequence
 
 from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 from ingest.api import api_blueprint
 from ingest.config import IngestConfig
 from ingest.ports import Authenticator, Publisher, StripeGateway
 from ingest.ratelimit import ClientRateLimiter
 from ingest.tasks import tasks_blueprint
-from ingest.webhook import request_too_large, webhook_blueprint
+from ingest.webhook import webhook_blueprint
 from ingest.webhook_secrets import WebhookSecrets
 from servicekit import logs
-from servicekit.web import SizedChunkedBody, install_common
+from servicekit.web import install_body_limit, install_common
 
 log = logging.getLogger("ingest")
 
@@ -34,8 +34,7 @@ def create_app(
     """Without `stripe`, only the webhook is served (/v1/* and /tasks/* need Stripe calls).
     Without `reconcile_authenticator`, /tasks/reconcile refuses every request."""
     app = Flask("ingest")
-    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.wsgi_app = SizedChunkedBody(app.wsgi_app, config.max_body_bytes)  # type: ignore[method-assign]
+    install_body_limit(app, config.max_body_bytes)
     install_common(app, "ingest", config.project)
     app.register_blueprint(
         webhook_blueprint(publisher, webhook_secrets or (lambda: config.webhook_secrets), clock)
@@ -46,8 +45,6 @@ def create_app(
         )
         app.register_blueprint(api_blueprint(config, stripe, publisher, limiter, clock))
         app.register_blueprint(tasks_blueprint(stripe, publisher, reconcile_authenticator, clock))
-
-    app.register_error_handler(RequestEntityTooLarge, request_too_large)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int]:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from payments.message import PaymentUpdate
+
 
 class Publisher(Protocol):
     def publish(self, data: bytes, ordering_key: str, attributes: Mapping[str, str]) -> str:
         """Return Pub/Sub's message id once acknowledged; raise PublishError otherwise."""
         ...
+
+
+def publish_update(publisher: Publisher, update: PaymentUpdate) -> str:
+    """Publish one PaymentUpdate, keyed by its payment intent (design.md: one payment's messages
+    are delivered in order). Raises PublishError as the publisher does."""
+    return publisher.publish(update.to_json(), update.payment_intent_id, update.attributes())
 
 
 class StripeGateway(Protocol):

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.normalize import HANDLED_EVENT_TYPES, Ignored, MalformedEvent, normalize_event
-from ingest.ports import Publisher, StripeGateway
+from ingest.ports import Publisher, StripeGateway, publish_update
 from payments.message import Source
 from servicekit.pubsub import PublishError
 
@@ -99,7 +99,7 @@ def reconcile(gateway: StripeGateway, publisher: Publisher, created_gte: int) ->
             report.ignored += 1
             continue
         try:
-            publisher.publish(result.to_json(), result.payment_intent_id, result.attributes())
+            publish_update(publisher, result)
         except PublishError as exc:
             report.failed += 1
             report.failed_event_ids.append(result.event_id)

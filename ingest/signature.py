@@ -23,7 +23,6 @@ def verify(
     header: str | None,
     secrets: Sequence[str],
     now: float,
-    tolerance: int = TOLERANCE_SECONDS,
 ) -> int:
     """Return the signed timestamp, or raise SignatureError."""
     if not header or not header.strip():
@@ -31,10 +30,10 @@ def verify(
     timestamp, signatures = _parse(header)
     if not signatures:
         raise SignatureError("no v1 signature in Stripe-Signature header")
-    if timestamp < now - tolerance:
-        raise SignatureError(f"timestamp is more than {tolerance} s old")
-    if timestamp > now + tolerance:
-        raise SignatureError(f"timestamp is more than {tolerance} s in the future")
+    if timestamp < now - TOLERANCE_SECONDS:
+        raise SignatureError(f"timestamp is more than {TOLERANCE_SECONDS} s old")
+    if timestamp > now + TOLERANCE_SECONDS:
+        raise SignatureError(f"timestamp is more than {TOLERANCE_SECONDS} s in the future")
     signed = str(timestamp).encode() + b"." + body
     for secret in secrets:
         expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()

@@ -11,10 +11,10 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from ingest.normalize import Ignored, MalformedEvent, normalize_event
-from ingest.ports import Publisher
+from ingest.ports import Publisher, publish_update
 from ingest.signature import SignatureError, verify
 from servicekit.pubsub import PublishError
 
@@ -78,19 +78,9 @@ def webhook_blueprint(
             return answer(200, "ignored", result.reason)
         fields["payment_intent_id"] = result.payment_intent_id
         try:
-            fields["message_id"] = publisher.publish(
-                result.to_json(), result.payment_intent_id, result.attributes()
-            )
+            fields["message_id"] = publish_update(publisher, result)
         except PublishError as exc:
             return answer(503, "publish_failed", str(exc))
         return answer(200, "published")
 
     return bp
-
-
-def request_too_large(_: Exception) -> tuple[Response, int]:
-    log.warning(
-        "request body too large",
-        extra={"path": request.path, "limit": current_app.config["MAX_CONTENT_LENGTH"]},
-    )
-    return jsonify({"error": "request body larger than 1 MiB"}), 413

@@ -31,7 +31,6 @@ class GoogleOidcAuthenticator:
         audience: str,
         service_account: str,
         certs_url: str | None = None,
-        request: Any = None,
     ) -> None:
         from google.auth.transport import requests as google_requests
 
@@ -40,7 +39,7 @@ class GoogleOidcAuthenticator:
         self._certs_url = certs_url
         # google-auth's Request caches nothing: without this, every push request would fetch
         # Google's certs again (latency, and a dependency on Google for every message).
-        self._request: Any = request or CachingCertsRequest(google_requests.Request())
+        self._request: Any = CachingCertsRequest(google_requests.Request())
 
     def verify(self, authorization: str | None) -> None:
         from google.auth import exceptions as google_exceptions

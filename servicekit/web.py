@@ -1,16 +1,20 @@
-"""What both Flask services install the same way: /healthz, the Cloud trace on log lines, and
-a body limit that also holds for chunked requests."""
+"""What the Flask services install the same way: /healthz and the Cloud trace on log lines
+(both), and a body limit that also holds for chunked requests (ingest, which faces the internet)."""
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import get_content_length
 
 from servicekit import logs
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -26,6 +30,18 @@ def install_common(app: Flask, service: str, project: str) -> None:
         logs.current_trace.set(
             logs.trace_from_header(request.headers.get("X-Cloud-Trace-Context"), project)
         )
+
+
+def install_body_limit(app: Flask, limit: int) -> None:
+    """Refuse bodies over `limit` bytes with 413, sized or chunked, before any handler reads them."""
+    app.config["MAX_CONTENT_LENGTH"] = limit
+    app.wsgi_app = SizedChunkedBody(app.wsgi_app, limit)  # type: ignore[method-assign]
+    readable = f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit} bytes"
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_: RequestEntityTooLarge) -> tuple[Response, int]:
+        log.warning("request body too large", extra={"path": request.path, "limit": limit})
+        return jsonify({"error": f"request body larger than {readable}"}), 413
 
 
 class SizedChunkedBody:
