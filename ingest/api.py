@@ -15,10 +15,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from ingest.config import IngestConfig
 from ingest.orders import Invalid, idempotency_key, namespaced, parse_order
-from ingest.ports import Publisher, StripeFailure, StripeGateway, publish_update
+from ingest.ports import StripeFailure, StripeGateway, publish_update
 from ingest.ratelimit import ClientRateLimiter, client_address
 from ingest.verification import Verification, verify_checkout_session, verify_intent
-from servicekit.pubsub import PublishError
+from servicekit.publishing import Publisher, PublishError
 
 log = logging.getLogger("ingest.api")
 

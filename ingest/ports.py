@@ -6,12 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from payments.message import PaymentUpdate
-
-
-class Publisher(Protocol):
-    def publish(self, data: bytes, ordering_key: str, attributes: Mapping[str, str]) -> str:
-        """Return Pub/Sub's message id once acknowledged; raise PublishError otherwise."""
-        ...
+from servicekit.publishing import Publisher
 
 
 def publish_update(publisher: Publisher, update: PaymentUpdate) -> str:

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.normalize import HANDLED_EVENT_TYPES, Ignored, MalformedEvent, normalize_event
-from ingest.ports import Publisher, StripeGateway, publish_update
+from ingest.ports import StripeGateway, publish_update
 from payments.message import Source
-from servicekit.pubsub import PublishError
+from servicekit.publishing import Publisher, PublishError
 
 log = logging.getLogger("ingest.reconcile")
 

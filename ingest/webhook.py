@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from flask import Blueprint, Response, jsonify, request
 
 from ingest.normalize import Ignored, MalformedEvent, normalize_event
-from ingest.ports import Publisher, publish_update
+from ingest.ports import publish_update
 from ingest.signature import SignatureError, verify
-from servicekit.pubsub import PublishError
+from servicekit.publishing import Publisher, PublishError
 
 log = logging.getLogger("ingest.webhook")
 

@@ -26,6 +26,10 @@ from google.api_core import exceptions as api_exceptions
 from google.api_core import retry as api_retry
 from google.pubsub_v1 import PublisherClient, PubsubMessage
 
+from servicekit.publishing import PublishError
+
+__all__ = ["PubSubPublisher", "PublishError"]
+
 log = logging.getLogger(__name__)
 
 # Pub/Sub's limits for one Publish request are 1000 messages and 10 MB.
@@ -44,10 +48,6 @@ _TRANSIENT = api_retry.if_exception_type(
     api_exceptions.ServiceUnavailable,
     api_exceptions.Unknown,
 )
-
-
-class PublishError(RuntimeError):
-    """The message was not acknowledged by Pub/Sub in time; the caller must not claim success."""
 
 
 class _Pending:

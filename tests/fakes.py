@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicekit.oidc import OidcAuthError
-from servicekit.pubsub import PublishError
+from servicekit.publishing import PublishError
 from writer.wix import WixError
 
 

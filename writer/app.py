@@ -9,13 +9,13 @@ from flask import Flask, Response, request
 
 from servicekit import logs
 from servicekit.oidc import OidcAuthError
-from servicekit.pubsub import PublishError
+from servicekit.publishing import Publisher, PublishError
 from servicekit.web import install_common
 from writer.apply import NO_RETRY, RetryPolicy, Timer, apply_update
 from writer.config import WriterConfig
 from writer.deadletter import dead_letter
 from writer.envelope import Poison, PushMessage, parse_envelope
-from writer.ports import Collection, Publisher, PushAuthenticator
+from writer.ports import Collection, PushAuthenticator
 from writer.record import UnreadableItem
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 

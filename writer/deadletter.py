@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from servicekit.publishing import Publisher
 from writer.envelope import PushMessage
-from writer.ports import Publisher
 
 REASON = "dead_letter_reason"
 ORIGINAL_MESSAGE_ID = "original_message_id"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Protocol
 
 
@@ -12,12 +11,6 @@ class Collection(Protocol):
     def get(self, item_id: str) -> dict[str, Any] | None: ...
 
     def save(self, item_id: str, data: dict[str, Any]) -> str: ...
-
-
-class Publisher(Protocol):
-    """A Pub/Sub topic (adapter: servicekit.pubsub.PubSubPublisher)."""
-
-    def publish(self, data: bytes, ordering_key: str, attributes: Mapping[str, str]) -> str: ...
 
 
 class PushAuthenticator(Protocol):

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from servicekit.pubsub import PublishError
+from servicekit.publishing import Publisher, PublishError
 from writer.deadletter import ADDED_ATTRIBUTES
-from writer.ports import Publisher
 
 log = logging.getLogger(__name__)
 

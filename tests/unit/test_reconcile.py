@@ -6,7 +6,7 @@ from devstack.stripe_fixtures import Payment, card_success_events, event
 from ingest.ports import StripeFailure
 from ingest.reconcile import InvalidSince, parse_since, reconcile
 from payments.message import PaymentUpdate, Source
-from servicekit.pubsub import PublishError
+from servicekit.publishing import PublishError
 from tests.fakes import FakePublisher, FakeStripe
 
 T = 1_800_000_000

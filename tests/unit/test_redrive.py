@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from servicekit.pubsub import PublishError
+from servicekit.publishing import PublishError
 from writer.redrive import DeadLetter, redrive
 
 
