@@ -158,22 +158,6 @@ def _status_kb(pid: int, key: str) -> int | None:
     return None
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        ppid = _status_kb(int(entry.name), "PPid")
-        if ppid is not None:
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 @dataclass(frozen=True)
 class PeakMemory:
     service: str
@@ -184,7 +168,9 @@ class PeakMemory:
 
 def peak_memory(service: str, pid: int) -> PeakMemory:
     """VmHWM (peak resident set) of a service's process and all its descendants."""
-    peaks = [kb for p in [pid, *descendants(pid)] if (kb := _status_kb(p, "VmHWM")) is not None]
+    peaks = [
+        kb for p in [pid, *processes.descendants(pid)] if (kb := _status_kb(p, "VmHWM")) is not None
+    ]
     return PeakMemory(
         service, len(peaks), round(sum(peaks) / 1024, 1), round(max(peaks, default=0) / 1024, 1)
     )
@@ -199,7 +185,7 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a service's process and its live descendants, in seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for p in [pid, *descendants(pid)]:
+    for p in [pid, *processes.descendants(pid)]:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):

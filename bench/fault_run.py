@@ -32,8 +32,8 @@ import requests
 
 from bench.benchstack import BenchStack, Tuning
 from devstack import scenarios
+from devstack.samples import send_event
 from devstack.stack import StackConfig
-from devstack.stripe_fixtures import signed
 
 ROOT = Path(__file__).resolve().parent.parent
 WIX_FAULTS = {"error_rate": 0.10, "rate_limit_rate": 0.05, "retry_after": 1}
@@ -60,7 +60,7 @@ class FaultPlan:
 class Sender:
     """Stripe's side: retry each delivery until 2xx, with backoff, signing every attempt."""
 
-    url: str
+    ingest_url: str
     secret: str
     attempts: Counter[str] = field(default_factory=Counter)
     sent: int = 0
@@ -73,13 +73,9 @@ class Sender:
         session: requests.Session = self.local.session
         pause = 0.25
         while True:
-            body, header = signed(event, self.secret)
             try:
-                status = session.post(
-                    self.url,
-                    data=body,
-                    headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-                    timeout=30,
+                status = send_event(
+                    self.ingest_url, self.secret, event, timeout=30, session=session
                 ).status_code
                 outcome = str(status)
             except requests.RequestException as exc:
@@ -180,7 +176,7 @@ def run_faults(plan: FaultPlan, state_dir: Path, out: Path | None = None) -> dic
         if plan.relay:
             stack.start_push_relay()
         stack.set_wix_faults(**WIX_FAULTS)
-        sender = Sender(f"{stack.config.ingest_url}/webhooks/stripe", stack.config.webhook_secret)
+        sender = Sender(stack.config.ingest_url, stack.config.webhook_secret)
         started = time.monotonic()
         killer = threading.Thread(
             target=chaos, args=(stack, sender, len(deliveries), plan, timeline, started)

@@ -9,14 +9,15 @@ against the same Wix stand-in, so the only difference measured is where the Wix 
 from __future__ import annotations
 
 import json
-import os
 import time
 
 from flask import Flask, Response, jsonify, request
 
 from ingest.normalize import Ignored, MalformedEvent, normalize_event
 from ingest.signature import SignatureError, verify
+from servicekit.settings import Env
 from writer.apply import apply_update
+from writer.config import WriterConfig
 from writer.ports import Collection
 from writer.wix import WixCollection, WixError
 
@@ -48,10 +49,6 @@ def create_inline_app(secret: str, collection: Collection) -> Flask:
 
 
 def create_inline_app_from_env() -> Flask:
-    collection = WixCollection(
-        os.environ["WIX_API_KEY"],
-        os.environ["WIX_SITE_ID"],
-        os.environ.get("WIX_COLLECTION_ID", "Payments"),
-        base_url=os.environ["WIX_API_BASE"],
-    )
-    return create_inline_app(os.environ["STRIPE_WEBHOOK_SECRET"], collection)
+    config = WriterConfig.from_env(need_push=False, need_pubsub=False)
+    collection = WixCollection.from_config(config)
+    return create_inline_app(Env().required("STRIPE_WEBHOOK_SECRET", "signing secret"), collection)

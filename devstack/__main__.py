@@ -23,10 +23,6 @@ def run() -> int:
         override = os.environ.get(f"DEVSTACK_{name.upper()}")
         if override:
             setattr(config, name, int(override))
-    if os.environ.get("DEVSTACK_INGEST_PORT"):
-        config.allowed_origins = (
-            f"http://127.0.0.1:{config.ingest_port},http://localhost:{config.ingest_port}"
-        )
     # A real Stripe test account: `stripe listen` prints the whsec_ to use.
     config.webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET", config.webhook_secret)
     config.stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", config.stripe_secret_key)

@@ -113,6 +113,24 @@ def wait_http(service: Service, path: str = "/healthz", timeout: float = 30.0) -
     )
 
 
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (children's children too), from /proc."""
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    pending.append(child)
+    return found
+
+
 def free_port() -> int:
     return free_ports(1)[0]
 

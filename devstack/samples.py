@@ -28,10 +28,15 @@ def sample_payments() -> list[tuple[Payment, list[dict[str, Any]]]]:
 
 
 def send_event(
-    ingest_url: str, secret: str, event: dict[str, Any], timeout: float = 10
+    ingest_url: str,
+    secret: str,
+    event: dict[str, Any],
+    timeout: float = 10,
+    session: requests.Session | None = None,
 ) -> requests.Response:
+    """POST one event to ingest's webhook as Stripe does, signed at the moment of sending."""
     body, header = signed(event, secret)
-    return requests.post(
+    return (session or requests).post(
         f"{ingest_url}/webhooks/stripe",
         data=body,
         headers={"Stripe-Signature": header, "Content-Type": "application/json"},

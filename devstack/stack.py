@@ -49,7 +49,9 @@ class StackConfig:
     wix_api_key: str = "local-wix-api-key"
     wix_site_id: str = "local-wix-site"
     collection_id: str = "Payments"
-    allowed_origins: str = "http://127.0.0.1:8080,http://localhost:8080"
+    # Origins allowed to call ingest's /v1/*, besides the checkout page; empty: ingest's own,
+    # on whatever port it has.
+    allowed_origins: str = ""
     catalog: str = '{"tee": {"name": "T-shirt", "amount": 1999, "currency": "usd"}}'
     ingest_workers: int = 2
     writer_workers: int = 2
@@ -76,6 +78,13 @@ class StackConfig:
     @property
     def checkout_url(self) -> str:
         return f"http://127.0.0.1:{self.checkout_port}"
+
+    @property
+    def page_origins(self) -> str:
+        return (
+            self.allowed_origins
+            or f"http://127.0.0.1:{self.ingest_port},http://localhost:{self.ingest_port}"
+        )
 
     @property
     def checkout_origins(self) -> str:
@@ -125,7 +134,7 @@ class Stack:
             PORT=str(c.ingest_port),
             STRIPE_WEBHOOK_SECRET=c.webhook_secret,
             STRIPE_SECRET_KEY=c.stripe_secret_key,
-            ALLOWED_ORIGINS=",".join(o for o in (c.allowed_origins, c.checkout_origins) if o),
+            ALLOWED_ORIGINS=f"{c.page_origins},{c.checkout_origins}",
             CATALOG=c.catalog,
             WEB_CONCURRENCY=str(c.ingest_workers),
         )

@@ -101,8 +101,12 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
             conn.close()
 
     def faults() -> dict[str, Any]:
-        row = db().execute("SELECT body FROM faults WHERE id = 1").fetchone()
-        return json.loads(row[0]) if row else {}
+        """The fault plan, read once per request (a bulk save asks for it per item)."""
+        if "faults" not in g:
+            row = db().execute("SELECT body FROM faults WHERE id = 1").fetchone()
+            g.faults = json.loads(row[0]) if row else {}
+        plan: dict[str, Any] = g.faults
+        return plan
 
     def count(item: str, op: str) -> None:
         db().execute(

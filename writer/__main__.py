@@ -57,9 +57,7 @@ def _setup_collection() -> int:
     from writer.wix import WixCollection, WixError
 
     config = WriterConfig.from_env(need_push=False, need_pubsub=False)
-    collection = WixCollection(
-        config.wix_api_key, config.wix_site_id, config.collection_id, base_url=config.wix_api_base
-    )
+    collection = WixCollection.from_config(config)
     schema = load_schema(config.schema_file, config.collection_id)
     try:
         outcome, diffs = setup_collection(collection, schema)

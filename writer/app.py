@@ -116,13 +116,7 @@ def create_app_from_env() -> Flask:
 
     logs.configure()
     config = WriterConfig.from_env()
-    collection = WixCollection(
-        config.wix_api_key,
-        config.wix_site_id,
-        config.collection_id,
-        base_url=config.wix_api_base,
-        limiter=RateLimiter(config.wix_requests_per_second),
-    )
+    collection = WixCollection.from_config(config, RateLimiter(config.wix_requests_per_second))
     dead_letters = PubSubPublisher(config.project, config.dead_letter_topic)
     authenticator: PushAuthenticator
     if config.push_auth_enabled:

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from writer.config import WriterConfig
 from writer.ratelimit import RateLimiter
 
 # Wix gives up on a request after 5 s; stop waiting a little before, and let Pub/Sub retry.
@@ -99,6 +100,17 @@ class WixCollection:
         self.requests_made = 0
 
     # items ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, config: WriterConfig, limiter: RateLimiter | None = None) -> WixCollection:
+        return cls(
+            config.wix_api_key,
+            config.wix_site_id,
+            config.collection_id,
+            base_url=config.wix_api_base,
+            limiter=limiter,
+        )
+
     def get(self, item_id: str) -> dict[str, Any] | None:
         """The item's data, or None when it does not exist (WDE0073).
 

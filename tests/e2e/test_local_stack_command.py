@@ -13,27 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from devstack.processes import free_ports
+from devstack.processes import descendants, free_ports
 from devstack.stack import PORT_NAMES
 
 pytestmark = pytest.mark.e2e
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    pending.append(child)
-    return found
 
 
 def alive(pid: int) -> bool:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def origin(stack) -> str:
-    return stack.config.allowed_origins.split(",")[0]
+    return stack.config.page_origins.split(",")[0]
 
 
 def start_payment(stack, first_name: str, key: str) -> dict:
