@@ -19,6 +19,8 @@ from typing import IO
 
 import requests
 
+from servicekit.serve import gunicorn_argv
+
 
 @dataclass
 class Service:
@@ -111,6 +113,20 @@ def wait_http(service: Service, path: str = "/healthz", timeout: float = 30.0) -
     raise TimeoutError(
         f"{service.name} not ready at {service.url}{path} after {timeout} s ({last})"
     )
+
+
+def start_gunicorn(
+    name: str, app: str, url: str, env: Mapping[str, str], log_dir: Path | None = None
+) -> Service:
+    """A WSGI app (`module:factory()`) under gunicorn as in production, once it answers
+    /healthz; stopped again if it never does."""
+    service = start(name, gunicorn_argv(app), url, env, log_dir)
+    try:
+        wait_http(service)
+    except BaseException:
+        service.stop()
+        raise
+    return service
 
 
 def descendants(pid: int) -> set[int]:

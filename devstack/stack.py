@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from devstack import emulator, processes, samples
-from servicekit.serve import gunicorn_argv
 
 STATE_FILE = "stack.json"
 LOCAL_STRIPE_KEY = "sk_test_local_devstack_only"  # the local Stripe stand-in accepts only this
@@ -186,10 +185,8 @@ class Stack:
 
     # lifecycle -----------------------------------------------------------------------------
     def gunicorn(self, name: str, app: str, env: dict[str, str], url: str) -> processes.Service:
-        argv = gunicorn_argv(app)
-        service = processes.start(name, argv, url, env, self.log_dir)
+        service = processes.start_gunicorn(name, app, url, env, self.log_dir)
         self.services[name] = service
-        processes.wait_http(service)
         return service
 
     def start(self) -> None:

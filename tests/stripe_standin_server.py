@@ -10,7 +10,6 @@ from typing import Any
 import requests
 
 from devstack import processes
-from servicekit.serve import gunicorn_argv
 
 
 @contextmanager
@@ -23,14 +22,13 @@ def running_stripe_standin() -> Iterator[str]:
         "WEB_CONCURRENCY": "1",  # state is in memory: one worker, many threads
         "GUNICORN_THREADS": "8",
     }
-    service = processes.start(
+    service = processes.start_gunicorn(
         "stripe-standin",
-        gunicorn_argv("devstack.stripe_standin:create_stripe_standin_from_env()"),
+        "devstack.stripe_standin:create_stripe_standin_from_env()",
         f"http://127.0.0.1:{port}",
         env,
     )
     try:
-        processes.wait_http(service)
         yield service.url
     finally:
         service.stop()
