@@ -49,11 +49,16 @@ class Audit:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     config = StackConfig.on_free_ports(tmp_path_factory.mktemp("stack"))
     running = Stack(config)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
+    # Starting the stack points PUBSUB_EMULATOR_HOST at its emulator (create_topology sets it);
+    # set here first so that the value from before the session comes back, not a stopped
+    # emulator's address.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PUBSUB_EMULATOR_HOST", config.emulator_host)
+        running.start()
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture(scope="session")

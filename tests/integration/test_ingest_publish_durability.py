@@ -6,7 +6,6 @@ retries), and once Pub/Sub is back the same payment's ordering key must not be s
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
@@ -56,19 +55,16 @@ class Emulator:
 
 
 @pytest.fixture
-def pubsub(tmp_path) -> Iterator[Emulator]:
+def pubsub(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     running = Emulator(tmp_path)
-    running.start()
-    previous = os.environ.get("PUBSUB_EMULATOR_HOST")
-    os.environ["PUBSUB_EMULATOR_HOST"] = f"127.0.0.1:{running.port}"
+    # Set before start (create_topology sets it too): monkeypatch restores the value from before
+    # the test, not the address of this emulator, once it has stopped.
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{running.port}")
     try:
+        running.start()
         yield running
     finally:
         running.stop()
-        if previous is None:
-            os.environ.pop("PUBSUB_EMULATOR_HOST", None)
-        else:
-            os.environ["PUBSUB_EMULATOR_HOST"] = previous
 
 
 def pull_all(project: str, subscription: str) -> list[dict[str, str]]:
