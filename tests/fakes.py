@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from devstack.stripe_fixtures import Payment
 from servicekit.oidc import OidcAuthError
 from servicekit.publishing import PublishError
 from writer.wix import WixError
@@ -64,10 +66,8 @@ class FakeCollection:
 @dataclass
 class FakeAuthenticator:
     refuse: OidcAuthError | None = None
-    seen: list[str | None] = field(default_factory=list)
 
     def verify(self, authorization: str | None) -> None:
-        self.seen.append(authorization)
         if self.refuse:
             raise self.refuse
 
@@ -174,6 +174,22 @@ class FakeSecretStore:
         return f"projects/p/secrets/{secret_id}/versions/{len(self.versions[secret_id])}"
 
 
+@dataclass
+class FakeVersions:
+    """Secret Manager's enabled versions of stripe-webhook-secret; `fail` makes it unreachable."""
+
+    values: list[str] = field(default_factory=list)
+    fail: bool = False
+    calls: int = 0
+
+    def enabled_values(self, secret_id: str) -> list[str]:
+        self.calls += 1
+        assert secret_id == "stripe-webhook-secret"
+        if self.fail:
+            raise ConnectionError("secret manager unreachable")
+        return list(self.values)
+
+
 class FakeClock:
     """A clock tests move by hand; `sleep` advances it and records the pause."""
 
@@ -187,3 +203,36 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+DECLINE = {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}
+
+
+def expanded_intent(payment: Payment, status: str, **kwargs: Any) -> dict[str, Any]:
+    """The PaymentIntent as retrieved with latest_charge expanded (verify asks for it)."""
+    intent = payment.intent(status, **kwargs)
+    if status in ("succeeded", "processing"):
+        intent["latest_charge"] = payment.charge(
+            status="succeeded" if status == "succeeded" else "pending"
+        )
+    return intent
+
+
+def push_envelope(
+    data: bytes,
+    attributes: Mapping[str, str],
+    message_id: str = "m-1",
+    subscription: str = "projects/p/subscriptions/s",
+    **extra: Any,
+) -> dict[str, Any]:
+    """The JSON body a Pub/Sub push subscription POSTs; `extra` adds e.g. deliveryAttempt."""
+    return {
+        "message": {
+            "data": base64.b64encode(data).decode(),
+            "attributes": dict(attributes),
+            "messageId": message_id,
+            "publishTime": "2026-11-22T10:00:00Z",
+        },
+        "subscription": subscription,
+        **extra,
+    }

@@ -6,10 +6,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import make_server
 
 from devstack.wix_standin import create_standin
+from writer.wix import WixCollection
 
 API_KEY = "test-wix-api-key"
 SITE_ID = "test-wix-site"
@@ -34,3 +36,16 @@ def serving(app: object) -> Iterator[str]:
 def running_standin(state_dir: Path) -> Iterator[str]:
     with serving(create_standin(state_dir / "wix.sqlite3", API_KEY, SITE_ID)) as url:
         yield url
+
+
+def wix_client(url: str, **kwargs: Any) -> WixCollection:
+    """The writer's Wix client for the stand-in at `url`: its key, site and Payments, unless
+    `kwargs` say otherwise (any other WixCollection option too)."""
+    options = {"api_key": API_KEY, "site_id": SITE_ID, "collection_id": "Payments"} | kwargs
+    return WixCollection(
+        options.pop("api_key"),
+        options.pop("site_id"),
+        options.pop("collection_id"),
+        base_url=url,
+        **options,
+    )

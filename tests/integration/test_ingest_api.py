@@ -11,7 +11,14 @@ from ingest.ports import StripeFailure
 from ingest.ratelimit import ClientRateLimiter
 from payments.message import PaymentUpdate, Source
 from servicekit.oidc import OidcAuthError
-from tests.fakes import FakeAuthenticator, FakePublisher, FakeStripe, failing_publisher
+from tests.fakes import (
+    DECLINE,
+    FakeAuthenticator,
+    FakePublisher,
+    FakeStripe,
+    expanded_intent,
+    failing_publisher,
+)
 
 NOW = 1_800_000_000
 SITE = "https://shop.example.com"
@@ -203,18 +210,6 @@ def test_a_client_over_its_rate_is_answered_429_with_retry_after(stripe, publish
 
 
 # --- POST /v1/payments/verify ----------------------------------------------------------------
-def expanded(payment: Payment, status: str, **kwargs):
-    intent = payment.intent(status, **kwargs)
-    if status in ("succeeded", "processing"):
-        intent["latest_charge"] = payment.charge(
-            status="succeeded" if status == "succeeded" else "pending"
-        )
-    return intent
-
-
-DECLINE = {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}
-
-
 @pytest.mark.parametrize(
     ("method", "status", "kwargs", "answer"),
     [
@@ -227,7 +222,7 @@ def test_verify_answers_and_publishes_the_payment_as_stripe_has_it(
     client, stripe, publisher, method, status, kwargs, answer
 ):
     payment = Payment(intent_id="pi_v", method=method)
-    stripe.intents["pi_v"] = expanded(payment, status, **kwargs)
+    stripe.intents["pi_v"] = expanded_intent(payment, status, **kwargs)
     response = client.post(
         "/v1/payments/verify", json={"payment_intent_id": "pi_v"}, headers={"Origin": SITE}
     )
@@ -251,7 +246,7 @@ def test_verify_of_a_checkout_session(client, stripe, publisher):
         "id": "cs_test_abc",
         "customer": None,
         "customer_details": {"name": "Grace Hopper"},
-        "payment_intent": expanded(payment, "succeeded"),
+        "payment_intent": expanded_intent(payment, "succeeded"),
         "status": "complete",
     }
     response = client.post("/v1/payments/verify", json={"checkout_session_id": "cs_test_abc"})
@@ -298,7 +293,7 @@ def test_verify_of_an_unknown_payment_is_404(client):
 
 
 def test_verify_still_answers_the_page_when_the_publish_fails(stripe):
-    stripe.intents["pi_v"] = expanded(Payment(intent_id="pi_v"), "succeeded")
+    stripe.intents["pi_v"] = expanded_intent(Payment(intent_id="pi_v"), "succeeded")
     app = create_app(config(), failing_publisher(), stripe=stripe)
     response = app.test_client().post("/v1/payments/verify", json={"payment_intent_id": "pi_v"})
     assert (response.status_code, response.json["status"], response.json["recorded"]) == (

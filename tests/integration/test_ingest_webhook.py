@@ -157,8 +157,7 @@ def test_no_readable_signing_secret_answers_503_so_stripe_retries(publisher):
 
 def test_a_secret_added_in_secret_manager_verifies_without_a_restart(publisher):
     from ingest.webhook_secrets import WebhookSecrets
-    from tests.fakes import FakeClock
-    from tests.unit.test_webhook_secrets import FakeVersions
+    from tests.fakes import FakeClock, FakeVersions
 
     clock, versions = FakeClock(1000.0), FakeVersions([])
     secrets = WebhookSecrets(

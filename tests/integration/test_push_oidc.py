@@ -6,7 +6,6 @@ a local HTTP server, and GoogleOidcAuthenticator is pointed at it with certs_url
 
 from __future__ import annotations
 
-import base64
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from devstack.processes import free_port
 from devstack.stripe_fixtures import Payment, card_success_events
 from ingest.normalize import normalize_event
 from servicekit.oidc import GoogleOidcAuthenticator, OidcAuthError
-from tests.fakes import FakeCollection, FakePublisher
+from tests.fakes import FakeCollection, FakePublisher, push_envelope
 from tests.standin_server import serving
 from writer.app import create_app
 from writer.config import WriterConfig
@@ -189,16 +188,12 @@ CONFIG = WriterConfig(
 
 
 def push_body(update) -> dict:
-    return {
-        "message": {
-            "data": base64.b64encode(update.to_json()).decode(),
-            "attributes": update.attributes(),
-            "messageId": "m-1",
-            "publishTime": "2026-11-22T10:00:00Z",
-        },
-        "subscription": "projects/p/subscriptions/stripe-payments-writer",
-        "deliveryAttempt": 1,
-    }
+    return push_envelope(
+        update.to_json(),
+        update.attributes(),
+        subscription="projects/p/subscriptions/stripe-payments-writer",
+        deliveryAttempt=1,
+    )
 
 
 @pytest.mark.parametrize(

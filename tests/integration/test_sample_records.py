@@ -8,28 +8,27 @@ import threading
 import pytest
 
 from devstack import samples
-from tests.standin_server import running_standin
+from tests.standin_server import running_standin, wix_client
 from writer.collection_setup import load_schema
 from writer.config import DEFAULT_SCHEMA_FILE
-
-from .test_wix_collection import client
 
 
 @pytest.fixture
 def standin(tmp_path):
+    """Unlike the shared `standin` (conftest.py): the Payments collection already exists."""
     with running_standin(tmp_path) as url:
-        client(url).create_collection(load_schema(DEFAULT_SCHEMA_FILE, "Payments"))
+        wix_client(url).create_collection(load_schema(DEFAULT_SCHEMA_FILE, "Payments"))
         yield url
 
 
 def test_a_status_alone_is_met_by_the_first_write(standin):
-    client(standin).save("pi_1", {"status": "succeeded"})
+    wix_client(standin).save("pi_1", {"status": "succeeded"})
     records = samples.wait_for_records(standin, "Payments", {"pi_1": "succeeded"}, timeout=5)
     assert records["pi_1"]["status"] == "succeeded"
 
 
 def test_waits_for_a_field_that_a_later_write_brings(standin):
-    collection = client(standin)
+    collection = wix_client(standin)
     collection.save("pi_1", {"status": "succeeded"})
     wrote_method = threading.Event()
 
@@ -51,7 +50,7 @@ def test_waits_for_a_field_that_a_later_write_brings(standin):
 
 
 def test_gives_up_naming_the_fields_that_differ_and_the_records_missing(standin):
-    client(standin).save("pi_1", {"status": "succeeded"})
+    wix_client(standin).save("pi_1", {"status": "succeeded"})
     with pytest.raises(TimeoutError) as raised:
         samples.wait_for_records(
             standin,

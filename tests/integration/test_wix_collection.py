@@ -9,38 +9,16 @@ import pytest
 import requests
 
 from devstack.processes import free_port
-from tests.standin_server import API_KEY, SITE_ID, running_standin
+from tests.standin_server import API_KEY, wix_client
 from writer.collection_setup import load_schema
 from writer.config import DEFAULT_SCHEMA_FILE
 from writer.ratelimit import RateLimiter
-from writer.wix import (
-    WixCollection,
-    WixConfigError,
-    WixPermanentError,
-    WixTransientError,
-)
-
-
-@pytest.fixture
-def standin(tmp_path):
-    with running_standin(tmp_path) as url:
-        yield url
-
-
-def client(url, **kwargs):
-    options = {"api_key": API_KEY, "site_id": SITE_ID, "collection_id": "Payments"} | kwargs
-    return WixCollection(
-        options.pop("api_key"),
-        options.pop("site_id"),
-        options.pop("collection_id"),
-        base_url=url,
-        **options,
-    )
+from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 
 
 @pytest.fixture
 def payments(standin):
-    collection = client(standin)
+    collection = wix_client(standin)
     collection.create_collection(load_schema(DEFAULT_SCHEMA_FILE, "Payments"))
     return collection
 
@@ -96,7 +74,7 @@ def test_query_pages_with_limit_and_offset_and_reports_the_total(payments):
 
 
 def test_create_collection_then_get_it_back_with_fields_and_admin_permissions(standin):
-    collection = client(standin)
+    collection = wix_client(standin)
     assert collection.get_collection() is None
     schema = load_schema(DEFAULT_SCHEMA_FILE, "Payments")
     collection.create_collection(schema)
@@ -121,13 +99,13 @@ def test_wix_outages_and_quota_are_transient(payments, standin, plan, status, co
 
 def test_a_timeout_is_transient(payments, standin):
     faults(standin, latency_ms=500)
-    slow = client(standin, timeout=(1.0, 0.2))
+    slow = wix_client(standin, timeout=(1.0, 0.2))
     with pytest.raises(WixTransientError, match="timed out"):
         slow.get("pi_1")
 
 
 def test_a_refused_connection_is_transient():
-    closed = client(f"http://127.0.0.1:{free_port()}")
+    closed = wix_client(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(WixTransientError, match="connection failed"):
         closed.get("pi_1")
 
@@ -145,14 +123,14 @@ def test_wrong_key_site_or_collection_are_configuration_errors(
     payments, standin, options, status, code
 ):
     with pytest.raises(WixConfigError) as error:
-        client(standin, **options).get("pi_1")
+        wix_client(standin, **options).get("pi_1")
     assert (error.value.status, error.value.code) == (status, code)
 
 
 def test_a_404_that_is_not_item_not_found_is_never_read_as_a_missing_item(payments, standin):
     # Reading "absent" here would let the next save replace a real item with one message's data.
     with pytest.raises(WixConfigError):
-        client(f"{standin}/not-the-api").get("pi_1")
+        wix_client(f"{standin}/not-the-api").get("pi_1")
 
 
 def test_a_validation_error_is_permanent(payments):
@@ -170,7 +148,7 @@ def test_retry_after_pauses_every_request_of_the_instance(payments, standin):
         now[0] += seconds
 
     limiter = RateLimiter(100, clock=lambda: now[0], sleep=sleep)
-    limited = client(standin, limiter=limiter)
+    limited = wix_client(standin, limiter=limiter)
     faults(standin, rate_limit_rate=1.0, retry_after=3)
     with pytest.raises(WixTransientError) as error:
         limited.get("pi_1")
@@ -183,7 +161,7 @@ def test_retry_after_pauses_every_request_of_the_instance(payments, standin):
 def test_a_retry_after_longer_than_a_request_may_wait_fails_fast(payments, standin):
     now = [0.0]
     limiter = RateLimiter(100, clock=lambda: now[0], sleep=lambda s: None)
-    limited = client(standin, limiter=limiter)
+    limited = wix_client(standin, limiter=limiter)
     faults(standin, rate_limit_rate=1.0, retry_after=60)
     with pytest.raises(WixTransientError):
         limited.get("pi_1")
@@ -198,14 +176,14 @@ def test_a_retry_after_longer_than_a_request_may_wait_fails_fast(payments, stand
 )
 def test_only_https_is_accepted_except_for_localhost(base):
     with pytest.raises(ValueError, match="https"):
-        client(base)
+        wix_client(base)
 
 
 @pytest.mark.parametrize(
     "base", ["https://www.wixapis.com", "http://127.0.0.1:8086", "http://localhost"]
 )
 def test_https_and_plain_http_to_localhost_are_accepted(base):
-    client(base)
+    wix_client(base)
 
 
 def test_requests_carry_the_api_key_itself_and_the_site_id(payments, standin, tmp_path):

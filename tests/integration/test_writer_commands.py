@@ -10,16 +10,10 @@ import sys
 
 import pytest
 
-from tests.standin_server import API_KEY, SITE_ID, running_standin
+from tests.standin_server import API_KEY, SITE_ID
 from writer.__main__ import main
 from writer.collection_setup import load_schema
 from writer.config import DEFAULT_SCHEMA_FILE
-
-
-@pytest.fixture
-def standin(tmp_path):
-    with running_standin(tmp_path) as url:
-        yield url
 
 
 def writer_command(standin_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

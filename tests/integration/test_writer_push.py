@@ -1,6 +1,5 @@
 """writer's push endpoint through Flask's test client, with hand-written fakes."""
 
-import base64
 import json
 from pathlib import Path
 
@@ -10,8 +9,15 @@ from devstack.stripe_fixtures import Payment, card_success_events, event
 from ingest.normalize import normalize_event
 from payments.message import PaymentUpdate
 from servicekit.oidc import OidcAuthError
-from tests.fakes import FakeAuthenticator, FakeCollection, FakePublisher, failing_publisher
+from tests.fakes import (
+    FakeAuthenticator,
+    FakeCollection,
+    FakePublisher,
+    failing_publisher,
+    push_envelope,
+)
 from writer.app import create_app
+from writer.apply import NO_RETRY, RetryPolicy
 from writer.config import WriterConfig
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 
@@ -28,12 +34,14 @@ CONFIG = WriterConfig(
 
 
 class Harness:
-    def __init__(self, collection=None, dead_letters=None, auth=None):
+    def __init__(
+        self, collection=None, dead_letters=None, auth=None, policy: RetryPolicy = NO_RETRY
+    ):
         self.collection = collection or FakeCollection()
         self.dead_letters = dead_letters or FakePublisher()
         self.auth = auth or FakeAuthenticator()
         self.client = create_app(
-            CONFIG, self.collection, self.dead_letters, self.auth
+            CONFIG, self.collection, self.dead_letters, self.auth, policy
         ).test_client()
         self.count = 0
 
@@ -42,16 +50,7 @@ class Harness:
 
     def push_raw(self, data: bytes, attributes: dict, **extra):
         self.count += 1
-        body = {
-            "message": {
-                "data": base64.b64encode(data).decode(),
-                "attributes": attributes,
-                "messageId": f"m-{self.count}",
-                "publishTime": "2026-11-22T10:00:00Z",
-            },
-            "subscription": "projects/p/subscriptions/s",
-            **extra,
-        }
+        body = push_envelope(data, attributes, message_id=f"m-{self.count}", **extra)
         return self.client.post("/pubsub/push", json=body, headers={"Authorization": "Bearer t"})
 
 
@@ -209,19 +208,8 @@ def test_each_message_gives_one_json_log_line_with_its_ids_action_and_wix_latenc
 
 
 def test_with_a_retry_policy_a_passing_wix_hiccup_is_absorbed_without_a_503():
-    from writer.apply import RetryPolicy
-
     collection = FakeCollection(fail_get=[WixTransientError("500", 500)] * 2)
-    client = create_app(
-        CONFIG,
-        collection,
-        FakePublisher(),
-        FakeAuthenticator(),
-        RetryPolicy(attempts=3, first_backoff=0.001),
-    ).test_client()
-    harness = Harness()
-    harness.client = client
-    harness.collection = collection
+    harness = Harness(collection, policy=RetryPolicy(attempts=3, first_backoff=0.001))
     [charge, _] = updates_for(card_success_events(Payment()))
     assert harness.push_update(charge).status_code == 204
     assert collection.writes == 1

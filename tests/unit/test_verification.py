@@ -6,20 +6,9 @@ from devstack.stripe_fixtures import Payment
 from ingest.verification import verify_checkout_session, verify_intent
 from payments.message import Source
 from payments.status import PaymentStatus
+from tests.fakes import DECLINE, expanded_intent
 
 T = 1_800_000_000
-
-
-def expanded(payment: Payment, status: str, **kwargs):
-    intent = payment.intent(status, **kwargs)
-    if status in ("succeeded", "processing"):
-        intent["latest_charge"] = payment.charge(
-            status="succeeded" if status == "succeeded" else "pending"
-        )
-    return intent
-
-
-DECLINE = {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}
 
 
 @pytest.mark.parametrize(
@@ -34,7 +23,7 @@ DECLINE = {"type": "card_error", "code": "card_declined", "message": "Your card 
 def test_an_outcome_is_answered_and_becomes_a_verify_update(
     payment, status, kwargs, answer_status, paid_with
 ):
-    result = verify_intent(expanded(payment, status, **kwargs), retrieved_at=T)
+    result = verify_intent(expanded_intent(payment, status, **kwargs), retrieved_at=T)
     assert result.answer() == {
         "status": answer_status,
         "paid_with": paid_with,
@@ -57,7 +46,7 @@ def test_an_intent_still_awaiting_payment_is_answered_but_not_recorded():
 
 def test_a_paid_checkout_session_fills_customer_and_first_name_from_the_session():
     payment = Payment(with_metadata=False)
-    intent = expanded(payment, "succeeded")
+    intent = expanded_intent(payment, "succeeded")
     intent["customer"] = None
     intent["latest_charge"]["customer"] = None
     intent["latest_charge"]["billing_details"]["name"] = None
@@ -83,7 +72,7 @@ def test_the_intent_wins_over_the_session_when_both_say():
     session = {
         "customer": "cus_other",
         "customer_details": {"name": "Grace Hopper"},
-        "payment_intent": expanded(payment, "succeeded"),
+        "payment_intent": expanded_intent(payment, "succeeded"),
     }
     update = verify_checkout_session(session, retrieved_at=T).update
     assert update is not None

@@ -1,23 +1,7 @@
 """Webhook secrets from the environment plus Secret Manager's enabled versions, refreshed."""
 
-from dataclasses import dataclass, field
-
 from ingest.webhook_secrets import WebhookSecrets
-from tests.fakes import FakeClock
-
-
-@dataclass
-class FakeVersions:
-    values: list[str] = field(default_factory=list)
-    fail: bool = False
-    calls: int = 0
-
-    def enabled_values(self, secret_id: str) -> list[str]:
-        self.calls += 1
-        assert secret_id == "stripe-webhook-secret"
-        if self.fail:
-            raise ConnectionError("secret manager unreachable")
-        return list(self.values)
+from tests.fakes import FakeClock, FakeVersions
 
 
 def test_without_a_secret_id_only_the_environment_secrets_are_used():
