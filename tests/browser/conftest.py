@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,6 +37,15 @@ HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent.parent / "test-artifacts" / "browser"
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
 PUBLISHABLE_KEY = "pk_test_browser_tests"
+# What Stripe.js's confirmPayment resolves with for a declined card (scripted via confirmResults).
+DECLINED = {
+    "error": {
+        "type": "card_error",
+        "code": "card_declined",
+        "decline_code": "generic_decline",
+        "message": "Your card was declined.",
+    }
+}
 
 
 @dataclass
@@ -152,7 +162,7 @@ def _handler(standin: IngestStandIn) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="session")
 def ingest_standin() -> Iterator[IngestStandIn]:
     standin = IngestStandIn()
-    server = ThreadingHTTPServer(("127.0.0.1", processes.free_port()), _handler(standin))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(standin))
     standin.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -275,22 +285,18 @@ class Checkout:
         self.wait_state("ready")
 
 
-def make_checkout(
+@contextmanager
+def browser_checkout(
     browser: Any,
     checkout_url: str,
     ingest_standin: IngestStandIn,
     width: int,
     stripe_script: dict[str, Any] | None = None,
     stripe_js_loads: bool = True,
-) -> tuple[Any, Checkout]:
-    ingest_standin.reset()
-    context = browser.new_context(
-        viewport={"width": width, "height": 800 if width < 600 else 900},
-        device_scale_factor=1,
-        is_mobile=width < 600,
-        has_touch=width < 600,
-    )
-    context.set_default_timeout(WAIT_MS)
+) -> Iterator[Checkout]:
+    """A fresh browser context on the checkout page, `width` px wide. When the block ends without
+    an error, the page must have had no uncaught errors and no request off this machine; the
+    context is closed either way."""
     blocked: list[str] = []
     errors: list[str] = []
     standin_js = (HERE / "stripe_standin.js").read_text(encoding="utf-8")
@@ -305,14 +311,29 @@ def make_checkout(
             blocked.append(url)
             request_route.abort()
 
-    # Only requests leaving this machine are intercepted: local ones (and their CORS
-    # preflights, which interception would hide) go over real HTTP.
-    context.route(lambda url: not url.startswith(("http://127.0.0.1:", "http://localhost:")), route)
-    context.add_init_script(f"window.__stripeScript = {json.dumps(stripe_script or {})};")
-    context.add_init_script(RECORD_EVENTS)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return context, Checkout(page, checkout_url, ingest_standin, blocked, errors)
+    ingest_standin.reset()
+    context = browser.new_context(
+        viewport={"width": width, "height": 800 if width < 600 else 900},
+        device_scale_factor=1,
+        is_mobile=width < 600,
+        has_touch=width < 600,
+    )
+    try:
+        context.set_default_timeout(WAIT_MS)
+        # Only requests leaving this machine are intercepted: local ones (and their CORS
+        # preflights, which interception would hide) go over real HTTP.
+        context.route(
+            lambda url: not url.startswith(("http://127.0.0.1:", "http://localhost:")), route
+        )
+        context.add_init_script(f"window.__stripeScript = {json.dumps(stripe_script or {})};")
+        context.add_init_script(RECORD_EVENTS)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield Checkout(page, checkout_url, ingest_standin, blocked, errors)
+        assert errors == [], f"uncaught errors on the page: {errors}"
+        assert blocked == [], f"the page tried to leave this machine: {blocked}"
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -327,10 +348,5 @@ def checkout(
     marker = request.node.get_closest_marker("stripe")
     script = dict(marker.kwargs) if marker else {}
     loads = bool(script.pop("loads", True))
-    context, opened = make_checkout(browser, checkout_url, ingest_standin, 375, script, loads)
-    try:
+    with browser_checkout(browser, checkout_url, ingest_standin, 375, script, loads) as opened:
         yield opened
-        assert opened.errors == [], f"uncaught errors on the page: {opened.errors}"
-        assert opened.blocked == [], f"the page tried to leave this machine: {opened.blocked}"
-    finally:
-        context.close()

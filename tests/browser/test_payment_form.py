@@ -11,17 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PUBLISHABLE_KEY, Checkout
+from tests.browser.conftest import DECLINED, PUBLISHABLE_KEY, Checkout
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-DECLINED = {
-    "error": {
-        "type": "card_error",
-        "code": "card_declined",
-        "decline_code": "generic_decline",
-        "message": "Your card was declined.",
-    }
-}
 
 
 def test_the_form_asks_ingest_for_an_intent_and_mounts_the_payment_element(

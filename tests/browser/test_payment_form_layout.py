@@ -10,8 +10,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, Checkout, IngestStandIn, make_checkout
-from tests.browser.test_payment_form import DECLINED
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DECLINED,
+    Checkout,
+    IngestStandIn,
+    browser_checkout,
+)
 
 # Everything the form draws, checked against the viewport's edges.
 OVERFLOW = """
@@ -42,15 +47,10 @@ def sized_checkout(
     ingest_standin: IngestStandIn,
 ) -> Iterator[tuple[int, Checkout]]:
     width: int = request.param
-    context, opened = make_checkout(
+    with browser_checkout(
         browser, checkout_url, ingest_standin, width, {"confirmResults": [DECLINED]}
-    )
-    try:
+    ) as opened:
         yield width, opened
-        assert opened.errors == []
-        assert opened.blocked == []
-    finally:
-        context.close()
 
 
 def assert_fits(checkout: Checkout, width: int) -> None:
