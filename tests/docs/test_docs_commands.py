@@ -9,6 +9,7 @@ terraform, curl) are not ours to check.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 import subprocess
@@ -34,16 +35,26 @@ _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _HTML_ANCHOR = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"")
 
 
-def code_block_lines(text: str) -> list[str]:
-    lines: list[str] = []
+def split_fences(text: str) -> tuple[list[str], list[str]]:
+    """(lines inside ``` code blocks, lines outside them); the fence lines themselves in neither."""
+    code: list[str] = []
+    prose: list[str] = []
     inside = False
     for line in text.splitlines():
         if _FENCE.match(line):
             inside = not inside
             continue
-        if inside:
-            lines.append(line)
-    return lines
+        (code if inside else prose).append(line)
+    return code, prose
+
+
+def code_block_lines(text: str) -> list[str]:
+    return split_fences(text)[0]
+
+
+def prose_lines(text: str) -> list[str]:
+    """Lines outside code blocks: links and headings inside them are examples."""
+    return split_fences(text)[1]
 
 
 def shown_command(line: str) -> tuple[str, ...] | None:
@@ -96,19 +107,6 @@ def all_commands() -> list[tuple[str, ...]]:
     return sorted(found)
 
 
-def prose_lines(text: str) -> list[str]:
-    """Lines outside code blocks: links and headings inside them are examples."""
-    lines: list[str] = []
-    inside = False
-    for line in text.splitlines():
-        if _FENCE.match(line):
-            inside = not inside
-            continue
-        if not inside:
-            lines.append(line)
-    return lines
-
-
 def relative_links(path: Path) -> list[str]:
     body = "\n".join(prose_lines(path.read_text(encoding="utf-8")))
     targets = _INLINE_LINK.findall(body) + _REFERENCE_LINK.findall(body)
@@ -122,7 +120,8 @@ def slug(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-def anchors(path: Path) -> set[str]:
+@functools.cache  # every link into a file asks again; the docs do not change during a run
+def anchors(path: Path) -> frozenset[str]:
     found: set[str] = set()
     text = path.read_text(encoding="utf-8")
     for line in prose_lines(text):
@@ -130,7 +129,7 @@ def anchors(path: Path) -> set[str]:
         if heading:
             found.add(slug(heading.group(1)))
     found.update(_HTML_ANCHOR.findall(text))
-    return found
+    return frozenset(found)
 
 
 # -- the extraction itself, as a table ------------------------------------------------------

@@ -39,10 +39,10 @@ def normalize_label(label: str) -> str:
 
 @dataclass
 class Terraform:
-    """Every top-level block of a directory of .tf files, keyed the way Terraform addresses them."""
+    """The top-level blocks of a directory of .tf files that the tests read (not `data`), keyed
+    the way Terraform addresses them."""
 
     resources: dict[tuple[str, str], dict[str, Any]]
-    data: dict[tuple[str, str], dict[str, Any]]
     variables: dict[str, dict[str, Any]]
     locals: dict[str, Any]
     outputs: dict[str, dict[str, Any]]
@@ -56,7 +56,7 @@ class Terraform:
 
 
 def load(directory: Path = TERRAFORM_DIR) -> Terraform:
-    tf = Terraform({}, {}, {}, {}, {}, [])
+    tf = Terraform({}, {}, {}, {}, [])
     for path in sorted(directory.glob("*.tf")):
         with path.open(encoding="utf-8") as handle:
             parsed = normalize(hcl2.load(handle))
@@ -66,10 +66,6 @@ def load(directory: Path = TERRAFORM_DIR) -> Terraform:
                     key = (type_, name)
                     assert key not in tf.resources, f"{type_}.{name} declared twice"
                     tf.resources[key] = body
-        for block in parsed.get("data", []):
-            for type_, named in block.items():
-                for name, body in named.items():
-                    tf.data[(type_, name)] = body
         for block in parsed.get("variable", []):
             tf.variables.update(block)
         for block in parsed.get("locals", []):
@@ -100,13 +96,6 @@ def container(service: dict[str, Any]) -> dict[str, Any]:
 def env_of(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Container env by name: each entry is the env block (with `value` or `value_source`)."""
     return {entry["name"]: entry for entry in container(service).get("env", [])}
-
-
-def ref(expression: str) -> str:
-    """`${google_service_account.push.email}` -> `google_service_account.push.email`."""
-    match = re.fullmatch(r"\$\{(.+)\}", expression.strip())
-    assert match, f"{expression!r} is not a single reference"
-    return match.group(1).strip()
 
 
 class Evaluator:
