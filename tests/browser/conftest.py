@@ -30,7 +30,6 @@ from typing import Any
 import pytest
 
 from devstack import processes
-from servicekit.serve import gunicorn_argv
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -185,15 +184,13 @@ def start_checkout_page(port: int, ingest_url: str, log_dir: Path) -> processes.
         "CHECKOUT_PRODUCT": "tee",
         "WEB_CONCURRENCY": "1",
     }
-    argv = gunicorn_argv("devstack.checkout_page:create_checkout_page_from_env()")
-    url = f"http://127.0.0.1:{port}"
-    service = processes.start("checkout-page", argv, url, env, log_dir)
-    try:
-        processes.wait_http(service)
-    except BaseException:
-        service.stop()
-        raise
-    return service
+    return processes.start_gunicorn(
+        "checkout-page",
+        "devstack.checkout_page:create_checkout_page_from_env()",
+        f"http://127.0.0.1:{port}",
+        env,
+        log_dir,
+    )
 
 
 @pytest.fixture(scope="session")
