@@ -11,12 +11,13 @@ from werkzeug.exceptions import HTTPException
 
 from ingest.api import api_blueprint
 from ingest.config import IngestConfig
-from ingest.ports import Authenticator, StripeGateway
+from ingest.ports import StripeGateway
 from ingest.ratelimit import ClientRateLimiter
 from ingest.tasks import tasks_blueprint
 from ingest.webhook import webhook_blueprint
 from ingest.webhook_secrets import WebhookSecrets
 from servicekit import logs
+from servicekit.oidc import Authenticator
 from servicekit.publishing import Publisher
 from servicekit.web import install_body_limit, install_common
 

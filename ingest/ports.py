@@ -89,9 +89,3 @@ class SecretStore(Protocol):
     def add_version(self, secret_id: str, payload: bytes) -> str:
         """Store `payload` as a new version of the secret; return the version's name."""
         ...
-
-
-class Authenticator(Protocol):
-    def verify(self, authorization: str | None) -> None:
-        """Raise servicekit.oidc.OidcAuthError unless the Authorization header is acceptable."""
-        ...

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request
 
-from ingest.ports import Authenticator, StripeFailure, StripeGateway
+from ingest.ports import StripeFailure, StripeGateway
 from ingest.reconcile import DEFAULT_SINCE, InvalidSince, parse_since, reconcile
-from servicekit.oidc import OidcAuthError
+from servicekit.oidc import Authenticator, OidcAuthError
 from servicekit.publishing import Publisher
 
 log = logging.getLogger("ingest.tasks")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 
@@ -21,6 +21,14 @@ class OidcAuthError(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+class Authenticator(Protocol):
+    """Who may call: adapters GoogleOidcAuthenticator, and NoAuthentication for the local stack."""
+
+    def verify(self, authorization: str | None) -> None:
+        """Return if the Authorization header is acceptable; raise OidcAuthError if not."""
+        ...
 
 
 class GoogleOidcAuthenticator:

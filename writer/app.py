@@ -8,14 +8,14 @@ import time
 from flask import Flask, Response, request
 
 from servicekit import logs
-from servicekit.oidc import OidcAuthError
+from servicekit.oidc import Authenticator, OidcAuthError
 from servicekit.publishing import Publisher, PublishError
 from servicekit.web import install_common
 from writer.apply import NO_RETRY, RetryPolicy, Timer, apply_update
 from writer.config import WriterConfig
 from writer.deadletter import dead_letter
 from writer.envelope import Poison, PushMessage, parse_envelope
-from writer.ports import Collection, PushAuthenticator
+from writer.ports import Collection
 from writer.record import UnreadableItem
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 
@@ -29,7 +29,7 @@ def create_app(
     config: WriterConfig,
     collection: Collection,
     dead_letters: Publisher,
-    authenticator: PushAuthenticator,
+    authenticator: Authenticator,
     retry: RetryPolicy = NO_RETRY,
 ) -> Flask:
     app = Flask("writer")
@@ -118,7 +118,7 @@ def create_app_from_env() -> Flask:
     config = WriterConfig.from_env()
     collection = WixCollection.from_config(config, RateLimiter(config.wix_requests_per_second))
     dead_letters = PubSubPublisher(config.project, config.dead_letter_topic)
-    authenticator: PushAuthenticator
+    authenticator: Authenticator
     if config.push_auth_enabled:
         assert config.push_audience and config.push_service_account
         authenticator = GoogleOidcAuthenticator(config.push_audience, config.push_service_account)

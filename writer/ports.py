@@ -11,9 +11,3 @@ class Collection(Protocol):
     def get(self, item_id: str) -> dict[str, Any] | None: ...
 
     def save(self, item_id: str, data: dict[str, Any]) -> str: ...
-
-
-class PushAuthenticator(Protocol):
-    def verify(self, authorization: str | None) -> None:
-        """Return if the push request is from our subscription; raise OidcAuthError if not."""
-        ...
