@@ -1,7 +1,8 @@
 """/v1/*: what the Wix page calls. CORS for the Wix site's origins only, a per-client rate limit.
 
 POST /v1/payment-intents  {first_name, email?, product, quantity?} -> Customer + PaymentIntent
-POST /v1/payments/verify  {payment_intent_id} | {checkout_session_id} -> pull, publish, answer
+POST /v1/payments/verify  {payment_intent_id, client_secret} | {checkout_session_id}
+                          -> pull, check the capability, publish, answer
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from ingest.config import IngestConfig
 from ingest.orders import Invalid, idempotency_key, namespaced, parse_order
 from ingest.ports import StripeFailure, StripeGateway, publish_update
 from ingest.ratelimit import ClientRateLimiter, client_address
-from ingest.verification import Verification, verify_checkout_session, verify_intent
+from ingest.verification import (
+    Verification,
+    holds_client_secret,
+    plausible_client_secret,
+    verify_checkout_session,
+    verify_intent,
+)
 from servicekit.publishing import Publisher, PublishError
 
 log = logging.getLogger("ingest.api")
@@ -131,9 +138,16 @@ def api_blueprint(
                 if not _INTENT_ID.fullmatch(intent_id):
                     return _invalid(Invalid("payment_intent_id", "not a payment intent id (pi_…)"))
                 fields["payment_intent_id"] = intent_id
-                verification = verify_intent(
-                    stripe.retrieve_payment_intent(intent_id), int(clock())
-                )
+                client_secret = body.get("client_secret")
+                # Without the intent's own client secret the answer is an unknown id's, whether
+                # or not the intent exists: verify is no oracle of status and amount, and
+                # nobody else makes us publish.
+                if not plausible_client_secret(intent_id, client_secret):
+                    return _no_such_payment(fields, started, "client secret missing or malformed")
+                intent = stripe.retrieve_payment_intent(intent_id)
+                if not holds_client_secret(intent, str(client_secret)):
+                    return _no_such_payment(fields, started, "client secret does not match")
+                verification = verify_intent(intent, int(clock()))
             elif isinstance(session_id, str) and session_id and intent_id is None:
                 if not _SESSION_ID.fullmatch(session_id):
                     return _invalid(
@@ -145,12 +159,14 @@ def api_blueprint(
                 )
             else:
                 return _invalid(
-                    Invalid("body", "send exactly one of payment_intent_id, checkout_session_id")
+                    Invalid(
+                        "body",
+                        "send {payment_intent_id, client_secret} or {checkout_session_id}",
+                    )
                 )
         except StripeFailure as exc:
             if exc.kind == "not_found":
-                _log(logging.INFO, "verify: no such payment", fields, started)
-                return jsonify({"error": "no such payment"}), 404
+                return _no_such_payment(fields, started, "unknown to Stripe")
             return _stripe_failed(exc, "verify failed", fields, started)
         return _publish_verification(verification, fields, started)
 
@@ -178,6 +194,12 @@ def api_blueprint(
         return jsonify(answer), 200
 
     return bp
+
+
+def _no_such_payment(fields: dict[str, object], started: float, reason: str) -> Answer:
+    """One answer for an unknown id and for a known one asked without its capability."""
+    _log(logging.INFO, "verify: no such payment", {**fields, "reason": reason}, started)
+    return jsonify({"error": "no such payment"}), 404
 
 
 def _preflight() -> Response:

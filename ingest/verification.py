@@ -3,11 +3,17 @@
 The page asks after a redirect or a timeout whether its payment went through; the answer comes
 from Stripe itself (not from our records), and the same snapshot is published so that a late or
 lost webhook does not leave the Wix record behind.
+
+Only a caller that holds the payment's capability learns anything: a PaymentIntent's
+`client_secret` (which Stripe gives the paying page, and appends to its return URL as
+`payment_intent_client_secret`), or a Checkout Session's id (unguessable, carried by its success
+URL). Anyone else gets the answer an unknown id gets.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +38,32 @@ class Verification:
             "currency": self.currency,
             "payment_intent_id": self.payment_intent_id,
         }
+
+
+# Stripe's client secrets read `<intent id>_secret_<random>`; far shorter than this bound.
+MAX_CLIENT_SECRET = 300
+
+
+def plausible_client_secret(payment_intent_id: str, client_secret: object) -> bool:
+    """Whether `client_secret` could be this intent's at all (no Stripe call is worth making
+    otherwise). Compares only what the caller sent with itself: nothing secret is involved."""
+    return (
+        isinstance(client_secret, str)
+        and len(client_secret) <= MAX_CLIENT_SECRET
+        and client_secret.isascii()
+        and client_secret.startswith(f"{payment_intent_id}_secret_")
+    )
+
+
+def holds_client_secret(intent: dict[str, Any], client_secret: str) -> bool:
+    """The capability check: the caller knows the secret Stripe gave the page for this intent.
+
+    Constant time, so the answer's timing does not reveal how much of a guess was right.
+    """
+    expected = intent.get("client_secret")
+    if not isinstance(expected, str) or not expected:
+        return False
+    return hmac.compare_digest(expected.encode(), client_secret.encode())
 
 
 def verify_intent(intent: dict[str, Any], retrieved_at: int) -> Verification:

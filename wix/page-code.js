@@ -32,9 +32,10 @@ const METHOD_LABELS = {
 $w.onReady(function () {
   const paymentIntentId = wixLocationFrontend.query.payment_intent;
   if (paymentIntentId) {
-    // Back from Stripe: the form stays closed until we know how the payment ended.
+    // Back from Stripe: the form stays closed until we know how the payment ended. The client
+    // secret Stripe appended proves this browser started the payment; ingest answers nobody else.
     $w('#paymentForm').collapse();
-    showOutcome(paymentIntentId);
+    showOutcome(paymentIntentId, wixLocationFrontend.query.payment_intent_client_secret);
     return;
   }
   startForm();
@@ -61,21 +62,21 @@ function listenTo(form) {
   form.on('processing', (event) => setStatus(event.detail.stage === 'pending' ? event.detail.message : ''));
   form.on('succeeded', (event) => {
     setStatus('Thank you! Your payment was received.');
-    showOutcome(event.detail.payment_intent_id, { paid: true });
+    showOutcome(event.detail.payment_intent_id, event.detail.client_secret, { paid: true });
   });
   // The element shows the message next to its button, where the customer retries: no echo here.
   form.on('failed', () => setStatus(''));
 }
 
 // Asks ingest (which asks Stripe) how the payment ended; it also records it in the collection.
-async function showOutcome(paymentIntentId, { paid = false } = {}) {
+async function showOutcome(paymentIntentId, clientSecret, { paid = false } = {}) {
   if (!paid) setStatus('Checking your payment…');
   let result;
   try {
     const response = await fetch(`${PAYMENT_CONFIG.ingestUrl}/v1/payments/verify`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ payment_intent_id: paymentIntentId }),
+      body: JSON.stringify({ payment_intent_id: paymentIntentId, client_secret: clientSecret }),
     });
     if (!response.ok) throw new Error(`verify answered ${response.status}`);
     result = await response.json();

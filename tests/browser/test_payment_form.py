@@ -84,6 +84,7 @@ def test_success_emits_succeeded_and_the_page_shows_the_verified_outcome(
     [succeeded] = checkout.events("succeeded")
     assert succeeded["detail"] == {
         "payment_intent_id": "pi_test1",
+        "client_secret": "pi_test1_secret_abc1",
         "amount": 1999,
         "currency": "usd",
     }
@@ -97,7 +98,9 @@ def test_success_emits_succeeded_and_the_page_shows_the_verified_outcome(
     expect(checkout.page.locator("#paymentStatus")).to_have_text(
         "Thank you! We received $19.99 paid with card."
     )
-    assert checkout.ingest.verifies == [{"payment_intent_id": "pi_test1"}]
+    assert checkout.ingest.verifies == [
+        {"payment_intent_id": "pi_test1", "client_secret": "pi_test1_secret_abc1"}
+    ]
     expect(checkout.page.get_by_role("button", name="Paid ✓")).to_be_disabled()
 
 
@@ -195,7 +198,9 @@ def test_coming_back_from_a_redirect_shows_the_verified_outcome_and_charges_noth
         )
     finally:
         checkout.ingest.verify_result["paid_with"] = "card"
-    assert checkout.ingest.verifies == [{"payment_intent_id": "pi_back"}]
+    assert checkout.ingest.verifies == [
+        {"payment_intent_id": "pi_back", "client_secret": "pi_back_secret_x"}
+    ]
     expect(checkout.page.locator("stripe-payment-form")).to_be_hidden()
     assert checkout.ingest.intents == []
     assert "payment_intent" not in checkout.page.url, "a reload must not verify again"

@@ -19,7 +19,7 @@ from ingest.app import create_app
 from ingest.config import IngestConfig, Product
 from payments.message import PaymentUpdate
 from tests.browser.conftest import IngestStandIn, browser_checkout, start_checkout_page
-from tests.fakes import FakePublisher, FakeStripe
+from tests.fakes import FakePublisher, FakeStripe, expanded_intent
 from tests.standin_server import serving
 
 
@@ -93,3 +93,47 @@ def test_a_customer_pays_through_the_real_ingest_and_sees_how_they_paid(
     assert update.status == "succeeded"
     assert update.paid_with == "google_pay"
     assert update.first_name == "Ada"
+
+
+@pytest.mark.parametrize(
+    ("secret", "status"),
+    [
+        pytest.param(
+            "right", "Thank you! We received $19.99 paid with Apple Pay.", id="own-secret"
+        ),
+        pytest.param(
+            "pi_back_wrong_secret_guess",
+            "We could not check your payment just now.",
+            id="another-intents-secret",
+        ),
+        pytest.param(None, "We could not check your payment just now.", id="no-secret"),
+    ],
+)
+def test_back_from_a_redirect_only_the_intents_own_client_secret_gets_an_answer(
+    browser: Any,
+    real_ingest: RealIngest,
+    ingest_standin: IngestStandIn,
+    secret: str | None,
+    status: str,
+) -> None:
+    stripe, publisher = real_ingest.stripe, real_ingest.publisher
+    paid = Payment(intent_id="pi_back", method="apple_pay")
+    stripe.intents["pi_back"] = expanded_intent(paid, "succeeded")
+    other = Payment(intent_id="pi_back_wrong").intent("requires_payment_method")
+    stripe.intents["pi_back_wrong"] = {**other, "client_secret": "pi_back_wrong_secret_guess"}
+    if secret == "right":
+        secret = stripe.intents["pi_back"]["client_secret"]
+    query = "?payment_intent=pi_back&redirect_status=succeeded"
+    if secret is not None:
+        query += f"&payment_intent_client_secret={secret}"
+    before = len(publisher.published)
+
+    with browser_checkout(browser, real_ingest.checkout_url, ingest_standin, 375) as checkout:
+        checkout.open(query)
+        expect(checkout.page.locator("#paymentStatus")).to_contain_text(status)
+
+    published = [PaymentUpdate.from_json(p.data) for p in publisher.published[before:]]
+    if secret == stripe.intents["pi_back"]["client_secret"]:
+        assert [(u.payment_intent_id, u.status) for u in published] == [("pi_back", "succeeded")]
+    else:
+        assert published == [], "a verify without the capability must publish nothing"

@@ -224,7 +224,7 @@ def test_verify_answers_and_publishes_the_payment_as_stripe_has_it(
     payment = Payment(intent_id="pi_v", method=method)
     stripe.intents["pi_v"] = expanded_intent(payment, status, **kwargs)
     response = client.post(
-        "/v1/payments/verify", json={"payment_intent_id": "pi_v"}, headers={"Origin": SITE}
+        "/v1/payments/verify", json=holding(stripe, "pi_v"), headers={"Origin": SITE}
     )
     assert response.status_code == 200
     assert response.json["status"] == answer
@@ -263,7 +263,7 @@ def test_verify_of_a_checkout_session(client, stripe, publisher):
 
 def test_verify_of_an_unpaid_intent_answers_without_publishing(client, stripe, publisher):
     stripe.intents["pi_open"] = Payment(intent_id="pi_open").intent("requires_payment_method")
-    response = client.post("/v1/payments/verify", json={"payment_intent_id": "pi_open"})
+    response = client.post("/v1/payments/verify", json=holding(stripe, "pi_open"))
     assert (response.json["status"], response.json["recorded"]) == (
         "requires_payment_method",
         False,
@@ -287,15 +287,74 @@ def test_verify_needs_exactly_one_well_formed_id(client, stripe, body):
     assert stripe.calls == []
 
 
-def test_verify_of_an_unknown_payment_is_404(client):
-    response = client.post("/v1/payments/verify", json={"payment_intent_id": "pi_nope"})
-    assert response.status_code == 404
+def holding(stripe: FakeStripe, intent_id: str) -> dict[str, str]:
+    """A verify body that holds the intent's capability: the client secret Stripe gave the page."""
+    return {
+        "payment_intent_id": intent_id,
+        "client_secret": stripe.intents[intent_id]["client_secret"],
+    }
+
+
+def test_verify_of_an_unknown_payment_is_404(client, publisher):
+    response = client.post(
+        "/v1/payments/verify",
+        json={"payment_intent_id": "pi_nope", "client_secret": "pi_nope_secret_abc"},
+    )
+    assert (response.status_code, response.json) == (404, {"error": "no such payment"})
+    assert publisher.published == []
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        pytest.param(None, id="missing"),
+        pytest.param("", id="empty"),
+        pytest.param(7, id="not-a-string"),
+        pytest.param("pi_paid_secret_guess", id="wrong"),
+        pytest.param("pi_other_secret_abc", id="another-intents"),
+        pytest.param("pi_paid_secret_é", id="not-ascii"),
+    ],
+)
+def test_verify_without_the_intents_own_client_secret_is_answered_as_an_unknown_id(
+    client, stripe, publisher, secret
+):
+    stripe.intents["pi_paid"] = expanded_intent(Payment(intent_id="pi_paid"), "succeeded")
+    other = Payment(intent_id="pi_other").intent("requires_payment_method")
+    stripe.intents["pi_other"] = {**other, "client_secret": "pi_other_secret_abc"}
+    body: dict[str, object] = {"payment_intent_id": "pi_paid"}
+    if secret is not None:
+        body["client_secret"] = secret
+    unknown = client.post(
+        "/v1/payments/verify",
+        json={"payment_intent_id": "pi_nope", "client_secret": "pi_nope_secret_abc"},
+        headers={"Origin": SITE},
+    )
+    refused = client.post("/v1/payments/verify", json=body, headers={"Origin": SITE})
+    assert refused.status_code == unknown.status_code == 404
+    assert refused.get_data() == unknown.get_data()
+    assert dict(refused.headers) == dict(unknown.headers)
+    assert publisher.published == []
+
+
+def test_verify_with_the_right_secret_after_wrong_ones_still_answers(client, stripe, publisher):
+    stripe.intents["pi_paid"] = expanded_intent(Payment(intent_id="pi_paid"), "succeeded")
+    wrong = {"payment_intent_id": "pi_paid", "client_secret": "pi_paid_secret_nope"}
+    assert client.post("/v1/payments/verify", json=wrong).status_code == 404
+    right = client.post("/v1/payments/verify", json=holding(stripe, "pi_paid"))
+    assert (right.status_code, right.json["status"]) == (200, "succeeded")
+    assert len(publisher.published) == 1
+
+
+def test_a_secret_that_cannot_be_the_intents_costs_no_stripe_call(client, stripe):
+    body = {"payment_intent_id": "pi_paid", "client_secret": "pi_other_secret_abc"}
+    assert client.post("/v1/payments/verify", json=body).status_code == 404
+    assert stripe.calls == []
 
 
 def test_verify_still_answers_the_page_when_the_publish_fails(stripe):
     stripe.intents["pi_v"] = expanded_intent(Payment(intent_id="pi_v"), "succeeded")
     app = create_app(config(), failing_publisher(), stripe=stripe)
-    response = app.test_client().post("/v1/payments/verify", json={"payment_intent_id": "pi_v"})
+    response = app.test_client().post("/v1/payments/verify", json=holding(stripe, "pi_v"))
     assert (response.status_code, response.json["status"], response.json["recorded"]) == (
         200,
         "succeeded",

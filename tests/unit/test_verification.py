@@ -3,7 +3,12 @@
 import pytest
 
 from devstack.stripe_fixtures import Payment
-from ingest.verification import verify_checkout_session, verify_intent
+from ingest.verification import (
+    holds_client_secret,
+    plausible_client_secret,
+    verify_checkout_session,
+    verify_intent,
+)
 from payments.message import Source
 from payments.status import PaymentStatus
 from tests.fakes import DECLINE, expanded_intent
@@ -88,3 +93,35 @@ def test_an_open_session_without_a_payment_intent_is_not_recorded():
         "eur",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("secret", "plausible"),
+    [
+        ("pi_1_secret_abc", True),
+        ("pi_1_secret_", True),
+        ("pi_12_secret_abc", False),  # another intent's
+        ("pi_1secret_abc", False),
+        ("", False),
+        (None, False),
+        (7, False),
+        ("pi_1_secret_é", False),
+        ("pi_1_secret_" + "a" * 400, False),
+    ],
+)
+def test_only_a_secret_shaped_like_the_intents_is_worth_asking_stripe_about(secret, plausible):
+    assert plausible_client_secret("pi_1", secret) is plausible
+
+
+@pytest.mark.parametrize(
+    ("stored", "given", "holds"),
+    [
+        ("pi_1_secret_abc", "pi_1_secret_abc", True),
+        ("pi_1_secret_abc", "pi_1_secret_abd", False),
+        ("pi_1_secret_abc", "pi_1_secret_ab", False),
+        (None, "pi_1_secret_abc", False),
+        ("", "", False),
+    ],
+)
+def test_the_capability_is_the_exact_client_secret_stripe_holds(stored, given, holds):
+    assert holds_client_secret({"id": "pi_1", "client_secret": stored}, given) is holds

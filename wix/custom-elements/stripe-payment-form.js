@@ -20,7 +20,9 @@
  *   ready       {payment_intent_id, amount, currency}   the form can be paid
  *   processing  {payment_intent_id, stage, message}     stage 'confirming' (button shows it) or
  *                                                       'pending' (bank payments: days, not seconds)
- *   succeeded   {payment_intent_id, amount, currency}   paid
+ *   succeeded   {payment_intent_id, client_secret, amount, currency}   paid; the page asks
+ *               ingest's /v1/payments/verify with the id and client_secret (the capability that
+ *               proves the page started this payment; keep it out of logs and URLs you share)
  *   failed      {message, code, retryable, payment_intent_id}  message is for the customer
  *
  * The element renders into the light DOM on purpose: Stripe Elements refuse to mount inside a
@@ -507,6 +509,7 @@
             self._clearMessage();
             self._emit('succeeded', {
               payment_intent_id: intent.payment_intent_id,
+              client_secret: intent.client_secret,
               amount: intent.amount,
               currency: intent.currency,
             });
