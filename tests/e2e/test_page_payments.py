@@ -38,7 +38,10 @@ def test_a_page_payment_verified_by_the_page_lands_in_wix(stack):
 
     response = requests.post(
         f"{stack.config.ingest_url}/v1/payments/verify",
-        json={"payment_intent_id": started["payment_intent_id"]},
+        json={
+            "payment_intent_id": started["payment_intent_id"],
+            "client_secret": started["client_secret"],
+        },
         headers={"Origin": origin(stack)},
         timeout=30,
     )

@@ -183,8 +183,10 @@ def test_a_wrong_key_is_an_authentication_failure(standin):
 
 
 # --- verify ---------------------------------------------------------------------------------
-def new_intent(client) -> str:
-    return str(pay(client).json["payment_intent_id"])
+def new_intent(client) -> tuple[str, str]:
+    """A new intent's id and the client secret the page got for it."""
+    created = pay(client).json
+    return str(created["payment_intent_id"]), str(created["client_secret"])
 
 
 @pytest.mark.parametrize(
@@ -198,10 +200,12 @@ def new_intent(client) -> str:
 def test_verify_returns_and_publishes_the_payment(
     client, standin, publisher, outcome, method, status, paid_with
 ):
-    intent_id = new_intent(client)
+    intent_id, client_secret = new_intent(client)
     standin.settle(intent_id, status=outcome, method=method)
     response = client.post(
-        "/v1/payments/verify", json={"payment_intent_id": intent_id}, headers={"Origin": SITE}
+        "/v1/payments/verify",
+        json={"payment_intent_id": intent_id, "client_secret": client_secret},
+        headers={"Origin": SITE},
     )
     assert response.status_code == 200
     assert response.json == {
@@ -255,8 +259,20 @@ def test_verify_of_a_checkout_session(client, standin, publisher):
 
 
 def test_verify_of_an_unknown_payment_is_404(client, standin):
-    response = client.post("/v1/payments/verify", json={"payment_intent_id": "pi_unknown1"})
+    body = {"payment_intent_id": "pi_unknown1", "client_secret": "pi_unknown1_secret_x"}
+    response = client.post("/v1/payments/verify", json=body)
     assert response.status_code == 404
+
+
+def test_verify_with_a_wrong_client_secret_is_the_same_404_and_publishes_nothing(
+    client, standin, publisher
+):
+    intent_id, client_secret = new_intent(client)
+    standin.settle(intent_id, status="succeeded", method="card")
+    body = {"payment_intent_id": intent_id, "client_secret": client_secret + "x"}
+    response = client.post("/v1/payments/verify", json=body)
+    assert (response.status_code, response.json) == (404, {"error": "no such payment"})
+    assert publisher.published == []
 
 
 # --- reconcile ------------------------------------------------------------------------------
