@@ -17,6 +17,7 @@ from ingest.tasks import tasks_blueprint
 from ingest.webhook import webhook_blueprint
 from ingest.webhook_secrets import WebhookSecrets
 from servicekit import logs
+from servicekit.headers import install_security_headers
 from servicekit.oidc import Authenticator
 from servicekit.publishing import Publisher
 from servicekit.web import install_body_limit, install_common
@@ -38,6 +39,7 @@ def create_app(
     app = Flask("ingest")
     install_body_limit(app, config.max_body_bytes)
     install_common(app, "ingest", config.project)
+    install_security_headers(app)
     app.register_blueprint(
         webhook_blueprint(publisher, webhook_secrets or (lambda: config.webhook_secrets), clock)
     )
