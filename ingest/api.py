@@ -15,6 +15,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, request
 
 from ingest.config import IngestConfig
+from ingest.creation_gate import CreationGate, Refusal
 from ingest.orders import Invalid, idempotency_key, namespaced, parse_order
 from ingest.ports import StripeFailure, StripeGateway, publish_update
 from ingest.ratelimit import ClientRateLimiter, client_address
@@ -43,6 +44,7 @@ def api_blueprint(
     publisher: Publisher,
     limiter: ClientRateLimiter,
     clock: Callable[[], float],
+    gate: CreationGate | None = None,
 ) -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/v1")
     allowed = frozenset(config.allowed_origins)
@@ -56,9 +58,7 @@ def api_blueprint(
             return jsonify({"error": "origin not allowed"}), 403
         if request.method == "OPTIONS":
             return _preflight()
-        decision = limiter.check(
-            client_address(request.headers.get("X-Forwarded-For"), request.remote_addr)
-        )
+        decision = limiter.check(_client() or "unknown")
         if not decision.allowed:
             response = jsonify({"error": "too many requests; try again shortly"})
             response.headers["Retry-After"] = str(decision.retry_after)
@@ -91,6 +91,10 @@ def api_blueprint(
             "currency": order.currency,
             "idempotent": key is not None,
         }
+        if gate is not None:
+            refusal = gate.admit(_body_field("bot_token"), _client())
+            if refusal is not None:
+                return _refused(refusal, fields, started)
         try:
             customer_id = stripe.create_customer(
                 order.first_name, order.email, namespaced("customer", key)
@@ -194,6 +198,29 @@ def api_blueprint(
         return jsonify(answer), 200
 
     return bp
+
+
+def _body_field(name: str) -> object:
+    body = request.get_json(silent=True)
+    return body.get(name) if isinstance(body, dict) else None
+
+
+def _client() -> str | None:
+    address = client_address(request.headers.get("X-Forwarded-For"), request.remote_addr)
+    return None if address == "unknown" else address
+
+
+def _refused(refusal: Refusal, fields: dict[str, object], started: float) -> Answer:
+    """A creation the gate refused: nothing was created at Stripe."""
+    _log(logging.WARNING, "creation refused", {**fields, "reason": refusal.reason}, started)
+    response = jsonify(
+        {"error": refusal.error, "field": "bot_token"}
+        if refusal.status == 403
+        else {"error": refusal.error}
+    )
+    if refusal.retry_after is not None:
+        response.headers["Retry-After"] = str(refusal.retry_after)
+    return response, refusal.status
 
 
 def _no_such_payment(fields: dict[str, object], started: float, reason: str) -> Answer:

@@ -10,7 +10,9 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ingest.api import api_blueprint
+from ingest.botcheck import BotCheck
 from ingest.config import IngestConfig
+from ingest.creation_gate import CreationGate
 from ingest.ports import StripeGateway
 from ingest.ratelimit import ClientRateLimiter
 from ingest.tasks import tasks_blueprint
@@ -33,9 +35,11 @@ def create_app(
     stripe: StripeGateway | None = None,
     reconcile_authenticator: Authenticator | None = None,
     rate_limiter: ClientRateLimiter | None = None,
+    bot_check: BotCheck | None = None,
 ) -> Flask:
     """Without `stripe`, only the webhook is served (/v1/* and /tasks/* need Stripe calls).
-    Without `reconcile_authenticator`, /tasks/reconcile refuses every request."""
+    Without `reconcile_authenticator`, /tasks/reconcile refuses every request. Without
+    `bot_check`, creations are not bot-checked (BOT_CHECK unset); the creation cap always holds."""
     app = Flask("ingest")
     install_body_limit(app, config.max_body_bytes)
     install_common(app, "ingest", config.project)
@@ -47,7 +51,9 @@ def create_app(
         limiter = rate_limiter or ClientRateLimiter(
             config.rate_limit_per_minute, config.rate_limit_burst, time.monotonic
         )
-        app.register_blueprint(api_blueprint(config, stripe, publisher, limiter, clock))
+        cap = ClientRateLimiter(config.creations_per_minute, config.creations_burst, time.monotonic)
+        gate = CreationGate(cap, bot_check)
+        app.register_blueprint(api_blueprint(config, stripe, publisher, limiter, clock, gate))
         app.register_blueprint(tasks_blueprint(stripe, publisher, reconcile_authenticator, clock))
 
     @app.errorhandler(HTTPException)
@@ -60,6 +66,7 @@ def create_app(
 
 def create_app_from_env() -> Flask:
     """The one place real clients are built (gunicorn calls this once per worker)."""
+    from ingest.botcheck import SiteverifyBotCheck
     from ingest.secret_manager import SecretManagerSecrets
     from ingest.stripe_client import StripeApiGateway
     from servicekit.oidc import GoogleOidcAuthenticator
@@ -74,6 +81,7 @@ def create_app_from_env() -> Flask:
         config.webhook_secret_id,
     )
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
+    bot_check = SiteverifyBotCheck(config.bot_check) if config.bot_check else None
     authenticator: Authenticator | None = None
     if config.reconcile_audience and config.reconcile_service_account:
         authenticator = GoogleOidcAuthenticator(
@@ -91,6 +99,8 @@ def create_app_from_env() -> Flask:
             "stripe_api_base": config.stripe_api_base or "https://api.stripe.com",
             "products": len(config.catalog),
             "allowed_origins": list(config.allowed_origins),
+            "bot_check": config.bot_check.provider if config.bot_check else "off",
+            "creations_per_minute": config.creations_per_minute,
         },
     )
     return create_app(
@@ -99,4 +109,5 @@ def create_app_from_env() -> Flask:
         webhook_secrets=secrets,
         stripe=stripe,
         reconcile_authenticator=authenticator,
+        bot_check=bot_check,
     )

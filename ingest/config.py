@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.botcheck import BotCheckConfig, bot_check_from_env
 from servicekit.settings import Env, InvalidSetting, MissingSetting
 
 
@@ -36,6 +37,11 @@ class IngestConfig:
     reconcile_service_account: str | None = None
     rate_limit_per_minute: float = 60.0
     rate_limit_burst: int = 20
+    # Creations (Customer + PaymentIntent) per minute in one process, whoever asks: bots rotate
+    # addresses, so the per-client limit alone does not bound what they make us create.
+    creations_per_minute: float = 30.0
+    creations_burst: int = 10
+    bot_check: BotCheckConfig | None = None
 
     @classmethod
     def from_env(
@@ -64,6 +70,9 @@ class IngestConfig:
             reconcile_service_account=env.optional("RECONCILE_SERVICE_ACCOUNT") or None,
             rate_limit_per_minute=env.number("RATE_LIMIT_PER_MINUTE", 60.0),
             rate_limit_burst=max(1, int(env.number("RATE_LIMIT_BURST", 20))),
+            creations_per_minute=env.number("CREATIONS_PER_MINUTE", 30.0),
+            creations_burst=max(1, int(env.number("CREATIONS_BURST", 10))),
+            bot_check=bot_check_from_env(env),
         )
 
 
