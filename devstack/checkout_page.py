@@ -35,6 +35,8 @@ class CheckoutSettings:
     publishable_key: str = ""
     product: str = "tee"
     wix_dir: Path = WIX_DIR
+    bot_check: str = ""  # turnstile | recaptcha, as ingest's BOT_CHECK
+    bot_site_key: str = ""
 
     @classmethod
     def from_env(cls) -> CheckoutSettings:
@@ -43,6 +45,8 @@ class CheckoutSettings:
             ingest_url=env.required("CHECKOUT_INGEST_URL", "URL of the local ingest").rstrip("/"),
             publishable_key=env.optional("STRIPE_PUBLISHABLE_KEY"),
             product=env.optional("CHECKOUT_PRODUCT", "tee"),
+            bot_check=env.optional("CHECKOUT_BOT_CHECK"),
+            bot_site_key=env.optional("CHECKOUT_BOT_SITE_KEY"),
             wix_dir=Path(env.optional("CHECKOUT_WIX_DIR", str(WIX_DIR))),
         )
 
@@ -55,6 +59,8 @@ def payment_config_module(settings: CheckoutSettings) -> str:
         "product": settings.product,
         "quantity": 1,
         "appearance": {"theme": "stripe", "variables": {"colorPrimary": "#635bff"}},
+        "botCheck": settings.bot_check,
+        "botSiteKey": settings.bot_site_key,
     }
     return f"export const PAYMENT_CONFIG = {json.dumps(config, indent=2)};\n"
 

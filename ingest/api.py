@@ -1,6 +1,8 @@
 """/v1/*: what the Wix page calls. CORS for the Wix site's origins only, a per-client rate limit.
 
-POST /v1/payment-intents  {first_name, email?, product, quantity?} -> Customer + PaymentIntent
+POST /v1/payment-intents  {first_name, email?, product, quantity?, bot_token?,
+                           payment_intent_id? + client_secret? (the page's open attempt)}
+                          -> Customer + PaymentIntent, or the open attempt's (attempts.py)
 POST /v1/payments/verify  {payment_intent_id, client_secret} | {checkout_session_id}
                           -> pull, check the capability, publish, answer
 """
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request
 
+from ingest.attempts import previous_attempt, reuse
 from ingest.config import IngestConfig
 from ingest.creation_gate import CreationGate, Refusal
 from ingest.orders import Invalid, idempotency_key, namespaced, parse_order
@@ -96,18 +99,38 @@ def api_blueprint(
             if refusal is not None:
                 return _refused(refusal, fields, started)
         try:
-            customer_id = stripe.create_customer(
-                order.first_name, order.email, namespaced("customer", key)
-            )
-            fields["customer_id"] = customer_id
-            intent = stripe.create_payment_intent(
-                amount=order.amount,
-                currency=order.currency,
-                customer_id=customer_id,
-                metadata=order.metadata(),
-                description=order.description,
-                idempotency_key=namespaced("payment_intent", key),
-            )
+            reused = None
+            previous = previous_attempt(request.get_json(silent=True))
+            if previous is not None:
+                fields["previous_payment_intent_id"] = previous.payment_intent_id
+                try:
+                    found = stripe.retrieve_payment_intent(previous.payment_intent_id)
+                except StripeFailure as exc:
+                    if exc.kind != "not_found":
+                        raise
+                else:
+                    reused = reuse(found, previous.client_secret, order)
+            if reused is not None and reused.intent is not None:
+                intent = reused.intent
+                fields["customer_id"] = reused.customer_id
+                fields["reused"] = "payment_intent"
+            else:
+                if reused is not None:
+                    customer_id = reused.customer_id
+                    fields["reused"] = "customer"
+                else:
+                    customer_id = stripe.create_customer(
+                        order.first_name, order.email, namespaced("customer", key)
+                    )
+                fields["customer_id"] = customer_id
+                intent = stripe.create_payment_intent(
+                    amount=order.amount,
+                    currency=order.currency,
+                    customer_id=customer_id,
+                    metadata=order.metadata(),
+                    description=order.description,
+                    idempotency_key=namespaced("payment_intent", key),
+                )
         except StripeFailure as exc:
             return _stripe_failed(exc, "payment intent not created", fields, started)
         fields["payment_intent_id"] = intent.get("id")
@@ -117,7 +140,14 @@ def api_blueprint(
                 logging.ERROR, "payment intent answer without id or client_secret", fields, started
             )
             return jsonify({"error": "the payment service gave an unexpected answer"}), 502
-        _log(logging.INFO, "payment intent created", fields, started)
+        _log(
+            logging.INFO,
+            "payment intent reused"
+            if fields.get("reused") == "payment_intent"
+            else "payment intent created",
+            fields,
+            started,
+        )
         return jsonify(
             {
                 "client_secret": client_secret,

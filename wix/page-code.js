@@ -50,6 +50,9 @@ function startForm() {
   form.setAttribute('publishable-key', PAYMENT_CONFIG.publishableKey);
   form.setAttribute('quantity', String(PAYMENT_CONFIG.quantity || 1));
   if (PAYMENT_CONFIG.appearance) form.setAttribute('appearance', JSON.stringify(PAYMENT_CONFIG.appearance));
+  // Only when ingest has BOT_CHECK on: 'turnstile' or 'recaptcha', and its public site key.
+  if (PAYMENT_CONFIG.botCheck) form.setAttribute('bot-check', PAYMENT_CONFIG.botCheck);
+  if (PAYMENT_CONFIG.botSiteKey) form.setAttribute('bot-site-key', PAYMENT_CONFIG.botSiteKey);
   // A signed-in member's name could go here: form.setAttribute('first-name', name);
   form.setAttribute('product', PAYMENT_CONFIG.product); // last: it starts the form
   form.expand();
@@ -99,6 +102,8 @@ async function showOutcome(paymentIntentId, clientSecret, { paid = false } = {})
     setStatus(`This payment of ${amount} was refunded.`);
   } else {
     setStatus('Your payment did not go through and you have not been charged. You can try again below.');
+    // The same attempt (and Stripe Customer) is tried again, not a new one.
+    if (clientSecret) $w('#paymentForm').setAttribute('previous-client-secret', clientSecret);
     startForm();
   }
 }

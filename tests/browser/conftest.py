@@ -173,9 +173,12 @@ def ingest_standin() -> Iterator[IngestStandIn]:
         thread.join(timeout=5)
 
 
-def start_checkout_page(port: int, ingest_url: str, log_dir: Path) -> processes.Service:
+def start_checkout_page(
+    port: int, ingest_url: str, log_dir: Path, **extra_env: str
+) -> processes.Service:
     """The real local checkout page under gunicorn, as `make run` starts it."""
     env = {
+        **extra_env,
         **{k: v for k, v in os.environ.items() if not k.startswith("STRIPE_")},
         "PORT": str(port),
         "HOST": "127.0.0.1",
@@ -290,6 +293,7 @@ def browser_checkout(
     width: int,
     stripe_script: dict[str, Any] | None = None,
     stripe_js_loads: bool = True,
+    scripts: dict[str, str] | None = None,
 ) -> Iterator[Checkout]:
     """A fresh browser context on the checkout page, `width` px wide. When the block ends without
     an error, the page must have had no uncaught errors and no request off this machine; the
@@ -304,6 +308,9 @@ def browser_checkout(
             request_route.abort("internetdisconnected")
         elif url.startswith(STRIPE_JS_URL):
             request_route.fulfill(status=200, content_type="text/javascript", body=standin_js)
+        elif any(url.startswith(prefix) for prefix in scripts or {}):
+            body = next(b for p, b in (scripts or {}).items() if url.startswith(p))
+            request_route.fulfill(status=200, content_type="text/javascript", body=body)
         else:
             blocked.append(url)
             request_route.abort()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from devstack import processes
@@ -28,6 +29,7 @@ class RealIngest:
     checkout_url: str
     stripe: FakeStripe
     publisher: FakePublisher
+    url: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def real_ingest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealIngest
             checkout_port, ingest_url, tmp_path_factory.mktemp("checkout-real-ingest-logs")
         )
         try:
-            yield RealIngest(page_server.url, stripe, publisher)
+            yield RealIngest(page_server.url, stripe, publisher, ingest_url)
         finally:
             page_server.stop()
 
@@ -137,3 +139,32 @@ def test_back_from_a_redirect_only_the_intents_own_client_secret_gets_an_answer(
         assert [(u.payment_intent_id, u.status) for u in published] == [("pi_back", "succeeded")]
     else:
         assert published == [], "a verify without the capability must publish nothing"
+
+
+def test_after_a_failed_redirect_the_retry_reuses_the_attempt_and_its_customer(
+    browser: Any, real_ingest: RealIngest, ingest_standin: IngestStandIn
+) -> None:
+    stripe = real_ingest.stripe
+    origin = real_ingest.checkout_url
+    created = requests.post(
+        f"{real_ingest.url}/v1/payment-intents",
+        json={"first_name": "Ada", "product": "tee", "quantity": 1},
+        headers={"Origin": origin},
+        timeout=10,
+    ).json()
+    intent_id, secret = created["payment_intent_id"], created["client_secret"]
+    # The bank said no: Stripe puts the intent back to requires_payment_method with the error.
+    stripe.intents[intent_id]["last_payment_error"] = {"message": "The bank declined."}
+    customers, intents = len(stripe.customers), len(stripe.intents)
+
+    with browser_checkout(browser, real_ingest.checkout_url, ingest_standin, 375) as checkout:
+        checkout.open(
+            f"?payment_intent={intent_id}&payment_intent_client_secret={secret}"
+            "&redirect_status=failed"
+        )
+        expect(checkout.page.locator("#paymentStatus")).to_contain_text("did not go through")
+        checkout.continue_as("Ada")
+        [elements] = checkout.stripe_calls("stripe.elements")
+        assert elements["options"]["clientSecret"] == secret, "the same attempt is paid"
+
+    assert (len(stripe.customers), len(stripe.intents)) == (customers, intents)

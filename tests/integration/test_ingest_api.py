@@ -423,3 +423,48 @@ def test_no_client_secret_or_name_in_the_logs(client, caplog):
     text = json.dumps([r.__dict__ for r in caplog.records], default=str)
     assert "pi_1" in text
     assert "secret_x" not in text and "Ada" not in text and "ada@example.com" not in text
+
+
+# --- the next try of an open attempt -----------------------------------------------------------
+def test_the_next_try_gets_its_open_attempt_again_and_nothing_new_at_stripe(client, stripe):
+    body = {"first_name": "Ada", "product": "tee"}
+    first = create(client, body).json
+    again = create(client, {**body, **pick(first)})
+    assert again.status_code == 200
+    assert again.json == first
+    assert (len(stripe.customers), len(stripe.intents)) == (1, 1)
+
+
+def test_a_changed_order_gets_a_new_intent_for_the_same_customer(client, stripe):
+    first = create(client, {"first_name": "Ada", "product": "tee"}).json
+    second = create(client, {"first_name": "Ada", "product": "tee", "quantity": 2, **pick(first)})
+    assert second.json["payment_intent_id"] != first["payment_intent_id"]
+    assert second.json["amount"] == 3998
+    assert len(stripe.customers) == 1
+    assert stripe.intents[second.json["payment_intent_id"]]["customer"] == "cus_1"
+
+
+@pytest.mark.parametrize(
+    "previous",
+    [
+        pytest.param({"client_secret": "pi_1_secret_guess"}, id="wrong-secret"),
+        pytest.param({"status": "succeeded"}, id="already-paid"),
+        pytest.param({"status": "processing"}, id="in-flight"),
+        pytest.param(
+            {"payment_intent_id": "pi_404", "client_secret": "pi_404_secret_x"}, id="unknown"
+        ),
+    ],
+)
+def test_an_attempt_that_is_not_open_or_not_theirs_starts_afresh(client, stripe, previous):
+    body = {"first_name": "Ada", "product": "tee"}
+    first = create(client, body).json
+    if "status" in previous:
+        stripe.intents["pi_1"]["status"] = previous.pop("status")
+    second = create(client, {**body, **pick(first), **previous})
+    assert second.status_code == 200
+    assert second.json["payment_intent_id"] == "pi_2"
+    assert len(stripe.customers) == 2
+
+
+def pick(created: dict[str, str]) -> dict[str, str]:
+    return {k: created[k] for k in ("payment_intent_id", "client_secret")}

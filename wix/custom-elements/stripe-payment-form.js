@@ -15,6 +15,10 @@
  *   layout           optional: accordion (default, fits a phone) or tabs
  *   return-url       optional: where redirect-based methods come back; default this page
  *   locale           optional: Stripe.js locale, default auto
+ *   bot-check        optional: turnstile or recaptcha (v3), when ingest has BOT_CHECK on
+ *   bot-site-key     the Turnstile / reCAPTCHA site key (public) that goes with bot-check
+ *   previous-client-secret  optional: the client secret of this buyer's earlier, unfinished
+ *                    attempt (e.g. from a failed redirect's return URL); ingest then reuses it
  *
  * Events (Velo: $w('#paymentForm').on(name, (event) => event.detail)):
  *   ready       {payment_intent_id, amount, currency}   the form can be paid
@@ -54,6 +58,7 @@
     offline: 'We could not reach the payment service. Check your connection and try again.',
     unavailable: 'Payments are unavailable right now. Please try again in a minute.',
     tooMany: 'Too many attempts. Please wait a minute and try again.',
+    botCheck: 'We could not confirm this request came from a person. Please try again.',
     cannotSell: 'This item cannot be bought right now. Please contact us.',
     stripeMissing:
       'The payment form could not load. Check your connection, allow js.stripe.com if you use a content blocker, and reload the page.',
@@ -95,6 +100,56 @@
       if (failed && !window.Stripe) failed.remove();
     });
     return stripeJsPromise;
+  }
+
+  // The bot check's widget script, loaded once; then a fresh token for every creation (a token
+  // is good once, for minutes). Turnstile renders a managed widget that only asks when in doubt;
+  // reCAPTCHA v3 never asks.
+  var BOT_SCRIPTS = {
+    turnstile: 'https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit',
+    recaptcha: 'https://www.google.com/recaptcha/api.js?render=',
+  };
+  var botScripts = {};
+
+  function loadBotScript(kind, siteKey) {
+    var url = BOT_SCRIPTS[kind] + (kind === 'recaptcha' ? encodeURIComponent(siteKey) : '');
+    if (!botScripts[url]) {
+      botScripts[url] = new Promise(function (resolve, reject) {
+        var script = document.createElement('script');
+        script.src = url;
+        script.async = true;
+        script.addEventListener('load', resolve);
+        script.addEventListener('error', function () { delete botScripts[url]; reject(new Error('bot check script failed')); });
+        document.head.appendChild(script);
+      });
+    }
+    return botScripts[url];
+  }
+
+  function botToken(kind, siteKey, container) {
+    return loadBotScript(kind, siteKey).then(function () {
+      if (kind === 'recaptcha') {
+        return new Promise(function (resolve, reject) {
+          window.grecaptcha.ready(function () {
+            window.grecaptcha.execute(siteKey, { action: 'payment' }).then(resolve, reject);
+          });
+        });
+      }
+      return new Promise(function (resolve, reject) {
+        // A widget's token is spent: the next creation renders a new one.
+        if (container.widgetId !== undefined) {
+          try { window.turnstile.remove(container.widgetId); } catch (e) { /* already gone */ }
+        }
+        container.hidden = false;
+        container.textContent = '';
+        container.widgetId = window.turnstile.render(container, {
+          sitekey: siteKey,
+          action: 'payment',
+          callback: function (token) { container.hidden = true; resolve(token); },
+          'error-callback': function () { reject(new Error('turnstile error')); },
+        });
+      });
+    });
   }
 
   function idempotencyKey() {
@@ -149,7 +204,7 @@
     TAG + ' .spf-note{margin:0;font-size:13px;color:#6b7280;text-align:center;}',
   ].join('\n');
 
-  var OBSERVED = ['ingest-url', 'publishable-key', 'product', 'first-name', 'email', 'quantity', 'appearance', 'layout', 'return-url', 'locale'];
+  var OBSERVED = ['ingest-url', 'publishable-key', 'product', 'first-name', 'email', 'quantity', 'appearance', 'layout', 'return-url', 'locale', 'bot-check', 'bot-site-key'];
 
   class StripePaymentForm extends HTMLElement {
     static get observedAttributes() {
@@ -206,6 +261,7 @@
         '           autocomplete="given-name" autocapitalize="words" enterkeyhint="next" spellcheck="false" required>' +
         '  </div>' +
         '  <div class="spf-skeleton" hidden></div>' +
+        '  <div class="spf-bot" hidden></div>' +
         '  <div class="spf-element" hidden></div>' +
         '  <p class="spf-message" role="status" aria-live="polite" hidden></p>' +
         '  <button class="spf-button" type="submit" hidden><span class="spf-spinner" hidden></span><span class="spf-button-text"></span></button>' +
@@ -216,6 +272,7 @@
       this._nameInput = this.querySelector('.spf-input');
       this._skeleton = this.querySelector('.spf-skeleton');
       this._mountPoint = this.querySelector('.spf-element');
+      this._botBox = this.querySelector('.spf-bot');
       this._message = this.querySelector('.spf-message');
       this._button = this.querySelector('.spf-button');
       this._spinner = this.querySelector('.spf-spinner');
@@ -246,6 +303,8 @@
         quantity: quantity > 0 ? quantity : 1,
         layout: this.getAttribute('layout') === 'tabs' ? 'tabs' : 'accordion',
         locale: this.getAttribute('locale') || 'auto',
+        botCheck: this.getAttribute('bot-check') || '',
+        botSiteKey: (this.getAttribute('bot-site-key') || '').trim(),
       };
     }
 
@@ -373,6 +432,29 @@
       this._setState('creating');
       var body = { first_name: firstName, product: config.product, quantity: config.quantity };
       if (config.email) body.email = config.email;
+      // The buyer's unfinished attempt: ingest answers it again (or makes a new intent for the
+      // same Customer) instead of a new Customer per try.
+      var previous = this._previous || this.getAttribute('previous-client-secret') || '';
+      if (previous.indexOf('_secret_') > 0) {
+        body.payment_intent_id = previous.split('_secret_')[0];
+        body.client_secret = previous;
+      }
+      var self = this;
+      if (BOT_SCRIPTS[config.botCheck] && config.botSiteKey) {
+        botToken(config.botCheck, config.botSiteKey, this._botBox).then(
+          function (token) { body.bot_token = token; self._postIntent(config, body); },
+          function () {
+            self._busy = false;
+            self._setState('error');
+            self._fail(TEXT.offline, 'bot_check_unavailable', true);
+          }
+        );
+        return;
+      }
+      this._postIntent(config, body);
+    }
+
+    _postIntent(config, body) {
       var self = this;
       // A fresh key for every attempt (every click): ingest and Stripe collapse a request that the
       // network duplicated, yet a deliberate retry after a failure is a new attempt.
@@ -405,6 +487,7 @@
             self._fail(TEXT.unavailable, 'ingest_bad_response', true);
             return;
           }
+          self._previous = null;
           self._intent = {
             client_secret: data.client_secret,
             payment_intent_id: data.payment_intent_id,
@@ -428,6 +511,7 @@
       if (status === 400 && data.field === 'first_name') return TEXT.badFirstName;
       if (status === 400) return TEXT.cannotSell;
       if (status === 402 && data.type === 'card_error' && data.error) return data.error;
+      if (status === 403 && data.field === 'bot_token') return TEXT.botCheck;
       if (status === 403) return TEXT.refused;
       if (status === 429) return TEXT.tooMany;
       return TEXT.unavailable;
@@ -548,6 +632,7 @@
       }
       this._paymentElement = null;
       this._elements = null;
+      if (this._intent) this._previous = this._intent.client_secret;
       this._intent = null;
       this._state = 'idle';
     }

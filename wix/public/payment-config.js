@@ -14,4 +14,8 @@ export const PAYMENT_CONFIG = {
     theme: 'stripe',
     variables: { colorPrimary: '#635bff', borderRadius: '6px' },
   },
+  // Optional bot check against card testing (docs/security.md#card-testing): 'turnstile' or
+  // 'recaptcha' with its public site key, only when ingest has BOT_CHECK set to the same.
+  botCheck: '',
+  botSiteKey: '',
 };
