@@ -134,3 +134,54 @@ resource "google_monitoring_alert_policy" "webhook_errors" {
     content   = "Stripe webhooks are failing. 400 `rejected` lines: the signing secret does not match (a rotation half done?). 503 lines: publishing to Pub/Sub fails. Stripe retries for three days; fix, then check with `python -m ingest reconcile --since 24h` (docs/deploy.md, Runbook)."
   }
 }
+
+# Failed payments, counted from the writer's one JSON log line per applied message (logger
+# writer.push, field status: the record's status after the merge). A burst of declines is what
+# card testing looks like from here (docs/security.md, Card testing); a decline usually arrives
+# as two events (charge.failed, payment_intent.payment_failed), so one decline counts about twice.
+resource "google_logging_metric" "failed_payments" {
+  name        = "stripe_failed_payments"
+  description = "Payment updates the writer recorded with status failed (declines, failed bank debits)."
+  filter      = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"writer\" AND jsonPayload.logger=\"writer.push\" AND jsonPayload.status=\"failed\""
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_monitoring_alert_policy" "failed_payments" {
+  display_name          = "Stripe-Wix bridge: spike of failed payments (card testing?)"
+  combiner              = "OR"
+  severity              = "WARNING"
+  notification_channels = var.notification_channels
+
+  conditions {
+    display_name = "More than ${var.failed_payments_alert_threshold} failed payment updates in 10 minutes"
+
+    condition_threshold {
+      filter          = "resource.type=\"cloud_run_revision\" AND metric.type=\"logging.googleapis.com/user/${google_logging_metric.failed_payments.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.failed_payments_alert_threshold
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "Many payments are failing at once. Look at Stripe's Dashboard (Payments, filter Failed): many small declines from new Customers, different cards, similar amounts is card testing. Turn on the bot check (BOT_CHECK), lower CREATIONS_PER_MINUTE, and enable the Radar rules in docs/security.md (Card testing)."
+  }
+}

@@ -201,3 +201,14 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "failed_payments_alert_threshold" {
+  description = "Alert when the writer records more failed payment updates than this within 10 minutes (a decline usually counts twice: charge.failed and payment_intent.payment_failed)."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.failed_payments_alert_threshold >= 1
+    error_message = "failed_payments_alert_threshold must be at least 1."
+  }
+}

@@ -403,6 +403,31 @@ def alerts_cover_dead_letters_backlog_and_webhooks(tf: Terraform) -> list[str]:
     return problems
 
 
+def alert_on_a_spike_of_failed_payments(tf: Terraform) -> list[str]:
+    problems = []
+    metric = tf.of_type("google_logging_metric").get("failed_payments", {})
+    wanted = (
+        'service_name="writer"',
+        'jsonPayload.logger="writer.push"',
+        'jsonPayload.status="failed"',
+    )
+    if not all(part in metric.get("filter", "") for part in wanted):
+        problems.append("no log metric of the writer's failed payment outcomes")
+    policy = tf.of_type("google_monitoring_alert_policy").get("failed_payments", {})
+    thresholds = [
+        threshold
+        for condition in policy.get("conditions", [])
+        for threshold in condition.get("condition_threshold", [])
+    ]
+    if not any(
+        "${google_logging_metric.failed_payments.name}" in t.get("filter", "")
+        and t.get("comparison") == "COMPARISON_GT"
+        for t in thresholds
+    ):
+        problems.append("no alert on a spike of failed payments")
+    return problems
+
+
 def outputs_give_the_urls(tf: Terraform) -> list[str]:
     problems = []
     if tf.outputs.get("webhook_url", {}).get("value") != (
@@ -428,5 +453,6 @@ PROPERTIES: dict[str, Check] = {
     "alerts cover dead letters, backlog and webhook errors": (
         alerts_cover_dead_letters_backlog_and_webhooks
     ),
+    "an alert on a spike of failed payments": alert_on_a_spike_of_failed_payments,
     "outputs give the webhook and ingest URLs": outputs_give_the_urls,
 }

@@ -266,6 +266,18 @@ MUTATIONS = [
         "jsonPayload.http_status>=500",
     ),
     (
+        "an alert on a spike of failed payments",
+        "monitoring.tf",
+        'jsonPayload.status=\\"failed\\"',
+        'jsonPayload.status=\\"succeeded\\"',
+    ),
+    (
+        "an alert on a spike of failed payments",
+        "monitoring.tf",
+        "logging.googleapis.com/user/${google_logging_metric.failed_payments.name}",
+        "logging.googleapis.com/user/${google_logging_metric.webhook_errors.name}",
+    ),
+    (
         "outputs give the webhook and ingest URLs",
         "outputs.tf",
         '"${google_cloud_run_v2_service.ingest.uri}/webhooks/stripe"',
