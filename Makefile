@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run send test lint typecheck unit integration e2e bench fault-run infra infra-lint clean
+.PHONY: run send test lint typecheck unit integration e2e bench fault-run infra infra-lint clean fuzz
 
 # Deployment linters live in their own venv: checkov pins many packages the project must not get.
 TOOLS_VENV ?= .venv-tools
@@ -52,6 +52,21 @@ bench: $(VENV)/.installed-bench  ## load figures on the local stack (about 6 min
 
 fault-run: $(VENV)/.installed-bench  ## 2,000 payments through Wix faults and SIGKILLs, checked exactly
 	$(PY) -m bench.fault_run
+
+# Coverage-guided fuzzing (atheris) of the parsers that face the internet, FUZZ_SECONDS per
+# target; new inputs stay in fuzz/corpus/, crashes go to fuzz/crashes/ (both replayed by make test).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= signature normalizer envelope page_api
+$(VENV)/.installed-fuzz: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,fuzz]'
+	touch $@
+
+fuzz: $(VENV)/.installed-fuzz  ## atheris over each target for FUZZ_SECONDS; see docs/security.md
+	@for target in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+	  $(PY) -m fuzz $$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=fuzz/crashes/$$target- fuzz/corpus/$$target || exit 1; \
+	done
 
 $(TOOLS_STAMP):
 	rm -rf $(TOOLS_VENV)

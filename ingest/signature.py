@@ -12,6 +12,9 @@ import hmac
 from collections.abc import Sequence
 
 TOLERANCE_SECONDS = 300
+# Unix seconds have 10 digits until the year 2286; int() refuses over 4300 (a 500 found by
+# tests/property): anything this long is malformed, not a time.
+MAX_TIMESTAMP_DIGITS = 20
 
 
 class SignatureError(ValueError):
@@ -52,10 +55,12 @@ def _parse(header: str) -> tuple[int, list[str]]:
         if not sep:
             raise SignatureError("malformed Stripe-Signature header")
         if key == "t":
-            if not (value.isascii() and value.isdigit()):
+            if not (value.isascii() and value.isdigit()) or len(value) > MAX_TIMESTAMP_DIGITS:
                 raise SignatureError("malformed timestamp in Stripe-Signature header")
             timestamp = int(value)
-        elif key == "v1":
+        elif key == "v1" and value.isascii():
+            # A hex digest is ASCII; anything else can never match (and a lone surrogate
+            # would not even encode: a 500 found by fuzz/, kept in fuzz/crashes/).
             signatures.append(value)
     if timestamp is None:
         raise SignatureError("no timestamp in Stripe-Signature header")
