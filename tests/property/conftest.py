@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "default",
-    max_examples=150,
+    max_examples=100,
     deadline=None,  # a loaded 2-core machine makes per-example deadlines flaky
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
