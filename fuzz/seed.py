@@ -3,6 +3,7 @@ envelopes, page bodies) to fuzz/corpus/<target>/seed-*. The fuzzer adds what it 
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import json
@@ -63,6 +64,10 @@ def seeds() -> dict[str, list[bytes]]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(
+        prog="python -m fuzz.seed",
+        description="Write the starting corpus of each fuzz target to fuzz/corpus/<target>/.",
+    ).parse_args()
     for target, items in seeds().items():
         directory = CORPUS / target
         directory.mkdir(parents=True, exist_ok=True)
