@@ -236,3 +236,18 @@ def push_envelope(
         "subscription": subscription,
         **extra,
     }
+
+
+def ingest_config(**changes: Any) -> Any:
+    """An IngestConfig for app tests: one site origin, a one-product catalog; `changes` override."""
+    from ingest.config import IngestConfig, Product
+
+    base: dict[str, Any] = dict(
+        project="p",
+        topic="t",
+        webhook_secrets=("whsec_x",),
+        stripe_secret_key="sk_test_x",
+        allowed_origins=("https://shop.example.com",),
+        catalog={"tee": Product("tee", "T-shirt", 1999, "usd")},
+    )
+    return IngestConfig(**{**base, **changes})

@@ -22,7 +22,9 @@ def scan(files: Iterable[Path], secrets: Mapping[str, str]) -> list[Finding]:
     }
     findings = []
     for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        for number, line in enumerate(
+            path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
+        ):
             for name, values in forms.items():
                 if any(v in line for v in values):
                     masked = line

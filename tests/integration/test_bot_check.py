@@ -9,25 +9,12 @@ import requests
 from devstack.botcheck_standin import create_botcheck_standin
 from ingest.app import create_app
 from ingest.botcheck import BotCheckConfig, SiteverifyBotCheck
-from ingest.config import IngestConfig, Product
-from tests.fakes import FakePublisher, FakeStripe
+from tests.fakes import FakePublisher, FakeStripe, ingest_config
 from tests.standin_server import serving
 
 SITE = "https://shop.example.com"
 SECRET = "0x4AAAAAAAlocal-botcheck-secret"
 ORDER = {"first_name": "Ada", "product": "tee"}
-
-
-def config(**changes) -> IngestConfig:
-    base = dict(
-        project="p",
-        topic="t",
-        webhook_secrets=("whsec_x",),
-        stripe_secret_key="sk_test_x",
-        allowed_origins=(SITE,),
-        catalog={"tee": Product("tee", "T-shirt", 1999, "usd")},
-    )
-    return IngestConfig(**{**base, **changes})
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +33,9 @@ def token(siteverify: str, provider: str = "turnstile", **extra) -> str:
 def app_with(siteverify: str, stripe: FakeStripe, provider="turnstile", secret=SECRET, **kw):
     path = {"turnstile": "/turnstile/v0/siteverify", "recaptcha": "/recaptcha/api/siteverify"}
     check = SiteverifyBotCheck(BotCheckConfig(provider, secret, siteverify + path[provider], **kw))
-    return create_app(config(), FakePublisher(), stripe=stripe, bot_check=check).test_client()
+    return create_app(
+        ingest_config(), FakePublisher(), stripe=stripe, bot_check=check
+    ).test_client()
 
 
 def create(client, body, address="203.0.113.7"):
@@ -127,14 +116,14 @@ def test_an_unreachable_siteverify_refuses_with_503_and_creates_nothing():
 
 def test_off_by_default_a_token_is_neither_needed_nor_checked():
     stripe = FakeStripe()
-    client = create_app(config(), FakePublisher(), stripe=stripe).test_client()
+    client = create_app(ingest_config(), FakePublisher(), stripe=stripe).test_client()
     assert create(client, ORDER).status_code == 200
     assert create(client, {**ORDER, "bot_token": "ignored"}).status_code == 200
 
 
 def test_the_creation_cap_holds_across_client_addresses():
     stripe = FakeStripe()
-    capped = config(creations_per_minute=1, creations_burst=2)
+    capped = ingest_config(creations_per_minute=1, creations_burst=2)
     client = create_app(capped, FakePublisher(), stripe=stripe).test_client()
     answers = [create(client, ORDER, address=f"198.51.100.{n}") for n in range(1, 5)]
     assert [a.status_code for a in answers] == [200, 200, 429, 429]
@@ -147,7 +136,7 @@ def test_refused_bots_do_not_use_up_the_cap(siteverify):
     check = SiteverifyBotCheck(
         BotCheckConfig("turnstile", SECRET, siteverify + "/turnstile/v0/siteverify")
     )
-    capped = config(creations_per_minute=1, creations_burst=1)
+    capped = ingest_config(creations_per_minute=1, creations_burst=1)
     client = create_app(capped, FakePublisher(), stripe=stripe, bot_check=check).test_client()
     for n in range(5):
         assert create(client, {**ORDER, "bot_token": "forged"}, f"192.0.2.{n}").status_code == 403

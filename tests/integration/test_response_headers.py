@@ -10,24 +10,15 @@ import requests
 from devstack import processes
 from devstack.stripe_fixtures import Payment
 from ingest.app import create_app
-from ingest.config import IngestConfig, Product
 from servicekit.headers import API_CSP
-from tests.fakes import FakePublisher, FakeStripe, expanded_intent
+from tests.fakes import FakePublisher, FakeStripe, expanded_intent, ingest_config
 
 SITE = "https://shop.example.com"
 
 
 @pytest.fixture
 def client():
-    config = IngestConfig(
-        project="p",
-        topic="t",
-        webhook_secrets=("whsec_x",),
-        stripe_secret_key="sk_test_x",
-        allowed_origins=(SITE,),
-        catalog={"tee": Product("tee", "T-shirt", 1999, "usd")},
-        max_body_bytes=1024,
-    )
+    config = ingest_config(max_body_bytes=1024)
     stripe = FakeStripe()
     stripe.intents["pi_v"] = expanded_intent(Payment(intent_id="pi_v"), "succeeded")
     return create_app(config, FakePublisher(), stripe=stripe).test_client()

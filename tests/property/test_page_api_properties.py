@@ -7,9 +7,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ingest.app import create_app
-from ingest.config import IngestConfig, Product
+from ingest.config import Product
 from ingest.orders import Invalid, Order, parse_order
-from tests.fakes import FakePublisher, FakeStripe
+from tests.fakes import FakePublisher, FakeStripe, ingest_config
 from tests.property.strategies import json_values, maybe
 
 CATALOG = {
@@ -17,12 +17,7 @@ CATALOG = {
     "big": Product("big", "Big", 10**8, "jpy"),
 }
 SITE = "https://shop.example.com"
-CONFIG = IngestConfig(
-    project="p",
-    topic="t",
-    webhook_secrets=("whsec_x",),
-    stripe_secret_key="sk_x",
-    allowed_origins=(SITE,),
+CONFIG = ingest_config(
     catalog=CATALOG,
     rate_limit_per_minute=10**9,
     rate_limit_burst=10**9,
