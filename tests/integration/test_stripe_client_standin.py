@@ -262,12 +262,20 @@ def test_verify_of_an_unknown_payment_is_404(client, standin):
 # --- reconcile ------------------------------------------------------------------------------
 def test_reconcile_over_several_pages_publishes_each_event_once(gateway, standin, publisher):
     now = 1_800_000_000
+
+    def payload(event_type: str, payment: Payment) -> dict:
+        if event_type.startswith("checkout.session."):
+            return payment.checkout_session()
+        if event_type.startswith("payment_intent."):
+            return payment.intent("succeeded")
+        return payment.charge()
+
     handled = [
         event(
             HANDLED_EVENT_TYPES[i % len(HANDLED_EVENT_TYPES)],
-            Payment(intent_id=f"pi_{i:04d}").intent("succeeded")
-            if i % len(HANDLED_EVENT_TYPES) < 4
-            else Payment(intent_id=f"pi_{i:04d}").charge(),
+            payload(
+                HANDLED_EVENT_TYPES[i % len(HANDLED_EVENT_TYPES)], Payment(intent_id=f"pi_{i:04d}")
+            ),
             created=now - 1000 + i,
             event_id=f"evt_{i:04d}",
         )
