@@ -146,7 +146,11 @@ def register_checkout_sessions(
             if status not in ("succeeded", "failed"):
                 return jsonify({"error": "status is succeeded or failed"}), 400
             at = int(spec.get("at") or now())
-            _settle(state, intent, {**spec, "status": status, "billing_name": _name(session)}, at)
+            # The bank answers for the method the customer chose on Checkout.
+            pending = state.charges.get(str(intent.get("latest_charge"))) or {}
+            method = (pending.get("payment_method_details") or {}).get("type", "card")
+            settle = {"method": method, **spec, "status": status, "billing_name": _name(session)}
+            _settle(state, intent, settle, at)
             if status == "succeeded":
                 session["payment_status"] = "paid"
                 state.emit("checkout.session.async_payment_succeeded", session, at)
