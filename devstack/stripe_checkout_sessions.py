@@ -41,6 +41,7 @@ from devstack.stripe_standin import (
     StripeStandinError,
     _intent,
     _missing,
+    _required_int,
     _settle,
     _State,
 )
@@ -382,8 +383,10 @@ def _line_items_total(items: Any) -> tuple[int, str]:
             _known(product_data, _PRODUCT_DATA_PARAMS, f"{where}[price_data][product_data]")
             if not product_data.get("name"):
                 raise _missing(f"{where}[price_data][product_data][name]")
-        unit = _digits(price_data.get("unit_amount"), f"{where}[price_data][unit_amount]")
-        quantity = _digits(item.get("quantity"), f"{where}[quantity]")
+        # Errors name the full parameter, as Stripe's do (line_items[0][quantity]).
+        unit_param, quantity_param = f"{where}[price_data][unit_amount]", f"{where}[quantity]"
+        unit = _required_int({unit_param: price_data.get("unit_amount")}, unit_param)
+        quantity = _required_int({quantity_param: item.get("quantity")}, quantity_param)
         if quantity < 1:
             raise _invalid("Quantity must be at least 1.", f"{where}[quantity]")
         total += unit * quantity
@@ -391,20 +394,6 @@ def _line_items_total(items: Any) -> tuple[int, str]:
     if len(currencies) != 1:
         raise _invalid("All line items must use the same currency.", "line_items")
     return total, currencies.pop()
-
-
-def _digits(raw: Any, param: str) -> int:
-    if raw is None or raw == "":
-        raise _missing(param)
-    if not isinstance(raw, str) or not raw.isdigit():
-        raise StripeStandinError(
-            400,
-            "invalid_request_error",
-            f"Invalid integer: {raw}",
-            code="parameter_invalid_integer",
-            param=param,
-        )
-    return int(raw)
 
 
 def _hash(raw: Any, param: str) -> dict[str, Any]:
