@@ -44,7 +44,7 @@ charges = st.fixed_dictionaries(
         "payment_intent": maybe(st.from_regex(r"pi_[A-Za-z0-9]{1,12}", fullmatch=True)),
         "amount": maybe(st.integers(min_value=0, max_value=10**9)),
         "amount_refunded": maybe(st.integers(min_value=0, max_value=10**9)),
-        "currency": maybe(st.sampled_from(["usd", "jpy", "eur", "USD", "x"])),
+        "currency": maybe(st.sampled_from(["usd", "jpy", "eur", "USD", "x", "us%", "é€$"])),
         "status": maybe(statuses),
         "paid": maybe(st.booleans()),
         "refunded": maybe(st.booleans()),
