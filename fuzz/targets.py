@@ -75,6 +75,11 @@ class _Stripe:
     def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
         raise StripeFailure("not_found", "no such payment_intent", 404)
 
+    def create_checkout_session(
+        self, order: Any, success_url: str, cancel_url: str, idempotency_key: str | None
+    ) -> dict[str, Any]:
+        return {"id": "cs_test_fuzz", "url": "https://checkout.stripe.com/c/pay/cs_test_fuzz"}
+
     def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
         raise StripeFailure("not_found", "no such checkout session", 404)
 
@@ -103,7 +108,7 @@ def _page_client() -> Any:
 
 
 _PAGE = _page_client()
-_PATHS = ("/v1/payment-intents", "/v1/payments/verify", "/webhooks/stripe")
+_PATHS = ("/v1/payment-intents", "/v1/payments/verify", "/webhooks/stripe", "/v1/checkout-sessions")
 
 
 def page_api(data: bytes) -> None:

@@ -141,3 +141,19 @@ def test_refused_bots_do_not_use_up_the_cap(siteverify):
     for n in range(5):
         assert create(client, {**ORDER, "bot_token": "forged"}, f"192.0.2.{n}").status_code == 403
     assert create(client, {**ORDER, "bot_token": token(siteverify)}).status_code == 200
+
+
+def test_a_checkout_session_is_gated_the_same_way(siteverify):
+    stripe = FakeStripe()
+    client = app_with(siteverify, stripe)
+    body = {**ORDER, "return_url": "https://shop.example.com/pay"}
+
+    def session(extra):
+        return client.post(
+            "/v1/checkout-sessions", json={**body, **extra}, headers={"Origin": SITE}
+        )
+
+    assert session({"bot_token": "forged"}).status_code == 403
+    assert stripe.calls == []
+    assert session({"bot_token": token(siteverify)}).status_code == 200
+    assert stripe.calls == ["create_checkout_session"]

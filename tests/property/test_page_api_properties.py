@@ -39,6 +39,9 @@ orders = st.fixed_dictionaries(
         "bot_token": json_values,
         "checkout_session_id": maybe(st.sampled_from(["cs_test_1", "cs_"])),
         "amount": json_values,
+        "return_url": maybe(
+            st.sampled_from(["https://shop.example.com/pay", "https://evil.example/", "x"])
+        ),
     },
 )
 bodies = st.one_of(
@@ -57,7 +60,7 @@ def test_any_order_body_is_an_order_or_invalid(body):
 
 
 @given(
-    path=st.sampled_from(["/v1/payment-intents", "/v1/payments/verify"]),
+    path=st.sampled_from(["/v1/payment-intents", "/v1/payments/verify", "/v1/checkout-sessions"]),
     body=bodies,
     key=keys,
     content_type=st.sampled_from(
