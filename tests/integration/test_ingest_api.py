@@ -468,3 +468,11 @@ def test_an_attempt_that_is_not_open_or_not_theirs_starts_afresh(client, stripe,
 
 def pick(created: dict[str, str]) -> dict[str, str]:
     return {k: created[k] for k in ("payment_intent_id", "client_secret")}
+
+
+def test_when_stripe_cannot_look_up_the_open_attempt_nothing_new_is_made(client, stripe):
+    first = create(client, {"first_name": "Ada", "product": "tee"}).json
+    stripe.fail_next.append(StripeFailure("unavailable", "boom", 503))
+    again = create(client, {"first_name": "Ada", "product": "tee", **pick(first)})
+    assert (again.status_code, again.headers["Retry-After"]) == (503, "5")
+    assert (len(stripe.customers), len(stripe.intents)) == (1, 1)
