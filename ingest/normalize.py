@@ -57,7 +57,8 @@ def normalize_event(
     obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
     if not isinstance(event_id, str) or not event_id:
         raise MalformedEvent("event has no id")
-    if not isinstance(created, int | float) or isinstance(created, bool):
+    created = _unix(created)
+    if created is None:
         raise MalformedEvent("event has no created time")
     if not isinstance(obj, dict):
         raise MalformedEvent("event has no data.object")
@@ -93,7 +94,9 @@ def normalize_snapshot(intent: dict[str, Any], retrieved_at: int) -> PaymentUpda
         "source": Source.VERIFY,
         "livemode": bool(intent.get("livemode")),
     }
-    paid_at = _int(charge.get("created")) if charge and status is not PaymentStatus.FAILED else None
+    paid_at = (
+        _unix(charge.get("created")) if charge and status is not PaymentStatus.FAILED else None
+    )
     return _from_intent(intent, status, common, success_time=paid_at)
 
 
@@ -186,8 +189,8 @@ def _from_charge(
             else refund_status(amount, amount_refunded)
         )
         # The refund's time is not the payment's; the charge's creation is a provisional one.
-        created = charge.get("created")
-        paid_on = from_unix(created) if isinstance(created, int | float) and created else None
+        created = _unix(charge.get("created"))
+        paid_on = from_unix(created) if created else None
     return PaymentUpdate(
         **common,
         payment_intent_id=intent_id,
@@ -323,6 +326,18 @@ def _text(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip()
     return None
+
+
+# 9999-12-31T23:59:59Z: datetime's last second. A `created` beyond it (or NaN, or infinite) is no
+# time at all, and datetime would raise on it (a 500 found by fuzz/, kept in fuzz/crashes/).
+MAX_UNIX = 253_402_300_799
+
+
+def _unix(value: Any) -> int | float | None:
+    """A Unix time Stripe could have written, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if 0 <= value <= MAX_UNIX else None  # NaN fails both comparisons
 
 
 def _int(value: Any) -> int:

@@ -96,7 +96,10 @@ events = st.fixed_dictionaries(
         "id": maybe(st.from_regex(r"evt_[A-Za-z0-9]{1,12}", fullmatch=True)),
         "object": st.just("event"),
         "type": maybe(event_types),
-        "created": maybe(st.integers(min_value=-(2**40), max_value=2**40)),
+        # Any int (also past datetime's year 9999) and any float (NaN, infinities).
+        "created": maybe(
+            st.one_of(st.integers(min_value=-(2**40), max_value=2**40), st.integers(), st.floats())
+        ),
         "livemode": maybe(st.booleans()),
         "data": maybe(st.fixed_dictionaries({"object": st.one_of(intents, charges, json_values)})),
     },

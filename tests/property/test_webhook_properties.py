@@ -23,6 +23,27 @@ CLIENT = create_app(CONFIG, PUBLISHER, clock=lambda: NOW).test_client()
 
 @given(event=st.one_of(events, json_values.filter(lambda v: isinstance(v, dict))))
 @example(event={"type": "charge.succeeded", "id": "evt_1", "created": 1, "data": {"object": {}}})
+# Times datetime cannot hold (500s atheris found; fuzz/crashes/normalizer-crash-2986…).
+@example(event={"type": "charge.failed", "id": "evt_1", "created": 10**70, "data": {"object": {}}})
+@example(
+    event={"type": "charge.failed", "id": "evt_1", "created": float("nan"), "data": {"object": {}}}
+)
+@example(
+    event={
+        "type": "charge.refunded",
+        "id": "evt_1",
+        "created": 1,
+        "data": {
+            "object": {
+                "payment_intent": "pi_1",
+                "amount": 5,
+                "currency": "usd",
+                "amount_refunded": 1,
+                "created": 10**70,
+            }
+        },
+    }
+)
 def test_any_event_is_an_update_an_ignore_or_malformed(event):
     try:
         result = normalize_event(event)
