@@ -165,7 +165,10 @@ def parse_time(value: str) -> datetime:
 
 def format_time(moment: datetime) -> str:
     """UTC, seconds precision unless there is a fraction: `2026-11-22T10:00:03Z`."""
+    # Milliseconds at most, decided after truncating: 1.0005 s is written `…01Z`, as it reads
+    # back, not `…01.000Z` (a round trip that changed the time, found by fuzz/).
     moment = moment.astimezone(UTC)
+    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     if moment.microsecond:
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
