@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run send test lint typecheck unit integration e2e bench fault-run infra infra-lint clean
+.PHONY: run stop send test lint typecheck unit integration e2e bench fault-run infra infra-lint clean
 
 # Deployment linters live in their own venv: checkov pins many packages the project must not get.
 TOOLS_VENV ?= .venv-tools
@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml
 
 run: $(VENV)/.installed  ## start the local stack; Ctrl-C stops it
 	$(PY) -m devstack run
+
+stop: $(VENV)/.installed  ## stop a local stack left running (its `make run` killed, or in another terminal)
+	$(PY) -m devstack stop
 
 send: $(VENV)/.installed  ## send signed sample payments through the running stack
 	$(PY) -m devstack send

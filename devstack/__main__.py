@@ -7,14 +7,38 @@ import os
 import shlex
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 
-from devstack import processes, samples
+from devstack import processes, samples, stopping
 from devstack.stack import PORT_NAMES, Stack, StackConfig, load_state
 from payments.methods import label
 
 STATE_DIR = Path(os.environ.get("DEVSTACK_DIR", ".devstack"))
+
+
+class StopRequested(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived: unwind (starting or running) and stop everything."""
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def say(text: str, error: bool = False) -> None:
+    """Print, and carry on when the terminal is gone (SIGHUP: writes fail with EIO)."""
+    try:
+        print(text, file=sys.stderr if error else sys.stdout, flush=True)
+    except OSError:
+        # Later writes (and the flush at exit) would fail too: send them nowhere.
+        devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+        sys.stdout = sys.stderr = devnull
+
+
+def _request_stop(signum: int, _frame: object) -> None:
+    # Once: a second Ctrl-C must not interrupt the stopping itself.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise StopRequested(signal.Signals(signum).name)
 
 
 def run() -> int:
@@ -28,6 +52,15 @@ def run() -> int:
     config.stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", config.stripe_secret_key)
     config.stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
     config.stripe_publishable_key = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    left = stopping.running(STATE_DIR)
+    if left:
+        names = ", ".join(f"{r.name} (pid {r.pid})" for r in left)
+        say(
+            f"error: a stack started earlier is still running: {names}. Stop it with `make stop` "
+            f"(python -m devstack stop).",
+            error=True,
+        )
+        return 1
     busy = [
         (name, port)
         for name, port in (
@@ -42,46 +75,70 @@ def run() -> int:
     ]
     if busy:
         for name, port in busy:
-            print(
-                f"error: port {port} for the {name} is already in use (is a stack running?)",
-                file=sys.stderr,
+            say(
+                f"error: port {port} for the {name} is already in use: another program, or a "
+                f"stack started from another directory (`make stop` there); or choose ports with "
+                f"DEVSTACK_{_port_setting(name)}",
+                error=True,
             )
         return 1
     stack = Stack(config)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    print("starting the local stack (Pub/Sub emulator, Wix stand-in, writer, ingest)…", flush=True)
-    stack.start()
-    print(
-        f"""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _request_stop)
+    code = 0
+    try:
+        say("starting the local stack (Pub/Sub emulator, Wix stand-in, writer, ingest)…")
+        stack.start()
+        say(
+            f"""
 local stack is up (logs in {stack.log_dir}/):
   ingest            {config.ingest_url}      POST /webhooks/stripe, /v1/payment-intents, /v1/payments/verify
   writer            {config.writer_url}      POST /pubsub/push (push subscription stripe-payments-writer)
   Wix stand-in      {config.standin_url}      the Payments collection: open it in a browser
   Pub/Sub emulator  {config.emulator_host}      project {config.project}, topic stripe-payments
   Stripe            {config.stripe_standin_url if config.uses_stripe_standin else (config.stripe_api_base or "https://api.stripe.com")}      {"the local stand-in (no STRIPE_SECRET_KEY given)" if config.uses_stripe_standin else "STRIPE_SECRET_KEY's account"}
-  checkout page     {config.checkout_url}      the Wix page's payment form (needs STRIPE_PUBLISHABLE_KEY=pk_test_…)
+  checkout page     {config.checkout_url}      {"pay with the test card 4242 4242 4242 4242 (local test, no real payment)" if config.uses_stripe_standin else "the Wix page's payment form (needs STRIPE_PUBLISHABLE_KEY=pk_test_…)"}
 
 send signed sample payments:   make send      (or: .venv/bin/python -m devstack send)
 real Stripe test payments:     stripe listen --forward-to {config.ingest_url}/webhooks/stripe
-Ctrl-C stops everything.""",
-        flush=True,
-    )
-    try:
-        while not stop.wait(1.0):
+Ctrl-C stops everything (so does `make stop` from another terminal)."""
+        )
+        while True:
+            time.sleep(1.0)
             dead = [s.name for s in stack.services.values() if not s.running()]
             if dead:
-                print(
+                say(
                     f"error: {', '.join(dead)} stopped unexpectedly; see {stack.log_dir}",
-                    file=sys.stderr,
+                    error=True,
                 )
-                return 1
+                code = 1
+                break
+    except StopRequested as stop:
+        say(f"\n{stop} received.")
     finally:
-        print("\nstopping…", flush=True)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        say("stopping…")
         stack.stop()
-        print("stopped: no process of the stack is left running.", flush=True)
-    return 0
+        # Anything started but not yet recorded when the signal came (a narrow window in start).
+        processes.stop_children()
+        say("stopped: no process of the stack is left running.")
+    return code
+
+
+def _port_setting(name: str) -> str:
+    return {
+        "Pub/Sub emulator": "EMULATOR_PORT",
+        "Wix stand-in": "STANDIN_PORT",
+        "ingest": "INGEST_PORT",
+        "writer": "WRITER_PORT",
+        "checkout page": "CHECKOUT_PORT",
+        "Stripe stand-in": "STRIPE_STANDIN_PORT",
+    }[name]
+
+
+def stop() -> int:
+    return 0 if stopping.stop_stack(STATE_DIR) else 1
 
 
 def send() -> int:
@@ -115,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start emulator, Wix stand-in, writer and ingest; Ctrl-C stops all")
     sub.add_parser("send", help="send signed sample payments through the running stack")
+    sub.add_parser(
+        "stop",
+        help="stop a stack left running (its `run` killed or in another terminal), from "
+        "DEVSTACK_DIR/stack.json",
+    )
     env_cmd = sub.add_parser(
         "env",
         help="print `export` lines so that ingest's or writer's commands talk to the running stack",
@@ -125,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "env":
         return print_env(args.service)
-    return run() if args.command == "run" else send()
+    return {"run": run, "send": send, "stop": stop}[args.command]()
 
 
 def print_env(service: str) -> int:

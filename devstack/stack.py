@@ -187,6 +187,7 @@ class Stack:
     def gunicorn(self, name: str, app: str, env: dict[str, str], url: str) -> processes.Service:
         service = processes.start_gunicorn(name, app, url, env, self.log_dir)
         self.services[name] = service
+        self.write_state()  # at once: `make stop` finds it whatever happens next
         return service
 
     def start(self) -> None:
@@ -196,6 +197,7 @@ class Stack:
             self.services["pubsub-emulator"] = emulator.start_emulator(
                 c.emulator_port, self.log_dir
             )
+            self.write_state()
             self.start_standin()
             self.start_writer()
             self.create_topology()
@@ -207,7 +209,7 @@ class Stack:
         except BaseException:
             self.stop()
             raise
-        self.write_state()
+        self.write_state(ready=True)
 
     @property
     def topology(self) -> emulator.Topology:
@@ -304,11 +306,22 @@ class Stack:
     def set_wix_faults(self, **plan: Any) -> None:
         samples.set_wix_faults(self.config.standin_url, **plan)
 
-    def write_state(self) -> None:
+    def write_state(self, ready: bool = False) -> None:
+        """The stack's settings and processes, for `send`, `env` and `stop`. Each process is
+        recorded with its start time, so that `stop` never signals a pid the kernel reused."""
         state = asdict(self.config)
         state["state_dir"] = str(self.config.state_dir)
+        state["ready"] = ready
         state["pids"] = {name: s.pid for name, s in self.services.items()}
-        (self.config.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+        state["processes"] = {
+            name: {"pid": s.pid, "started": s.started} for name, s in self.services.items()
+        }
+        state["owner"] = {"pid": os.getpid(), "started": processes.start_time(os.getpid())}
+        path = self.config.state_dir / STATE_FILE
+        # Written whole, then renamed: a reader never sees half a file.
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(state, indent=2))
+        partial.replace(path)
 
 
 def load_state(state_dir: Path) -> StackConfig:
@@ -318,6 +331,7 @@ def load_state(state_dir: Path) -> StackConfig:
             f"no running stack found ({path} missing): start it with `make run`"
         )
     data = json.loads(path.read_text())
-    data.pop("pids", None)
+    for key in ("pids", "processes", "owner", "ready"):
+        data.pop(key, None)
     data["state_dir"] = Path(data["state_dir"])
     return StackConfig(**data)
