@@ -9,8 +9,9 @@ import sys
 from ingest.config import IngestConfig
 from ingest.reconcile import DEFAULT_SINCE
 from servicekit import logs
+from servicekit.credentials import MissingCredentials, check_google_credentials
 from servicekit.serve import serve_checked
-from servicekit.settings import InvalidSetting, MissingSetting
+from servicekit.settings import SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reconcile":
             return _reconcile(args.since)
         return _register_webhook(args.url, args.secret_id)
-    except (MissingSetting, InvalidSetting) as exc:
+    except (SettingsError, MissingCredentials) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -78,6 +79,7 @@ def _reconcile(since_text: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     config = IngestConfig.from_env(need_webhook_secret=False)
+    check_google_credentials()
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     publisher = PubSubPublisher(config.project, config.topic, timeout=config.publish_timeout)
     try:
@@ -116,6 +118,7 @@ def _register_webhook(url: str, secret_id: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     config = IngestConfig.from_env(need_webhook_secret=False)
+    check_google_credentials(emulator_will_do=False)  # Secret Manager has no emulator here
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     try:
         registration = register_webhook(
