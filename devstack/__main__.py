@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from devstack import processes, samples, stopping
 from devstack.stack import PORT_NAMES, Stack, StackConfig, load_state
 from payments.methods import label
@@ -147,24 +149,87 @@ def send() -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    logs = config.state_dir / "logs"
     expected: dict[str, samples.Expectation] = {}
+    print(f"sending signed sample payments to ingest's webhook ({config.ingest_url})…")
     for payment, events in samples.sample_payments():
         # The method comes with the charge's event; waiting for it too prints whole records.
         expected[payment.intent_id] = {"status": "succeeded", "paidWith": label(payment.method)}
         for event in events:
-            response = samples.send_event(config.ingest_url, config.webhook_secret, event)
+            try:
+                response = samples.send_event(config.ingest_url, config.webhook_secret, event)
+            except requests.RequestException as exc:
+                print(
+                    f"error: ingest at {config.ingest_url} did not answer ({type(exc).__name__}); "
+                    f"is the stack running? see {logs / 'ingest.log'}",
+                    file=sys.stderr,
+                )
+                return 1
             print(
-                f"  {event['type']:<26} {event['id']}  -> {response.status_code} {response.json().get('outcome')}"
+                f"  {event['type']:<26} {event['id']}  -> {response.status_code} {_outcome(response)}"
             )
             if response.status_code != 200:
+                print(
+                    f"error: ingest refused the event; see {logs / 'ingest.log'}", file=sys.stderr
+                )
                 return 1
-    print("\nwaiting for the records in the Wix stand-in…")
-    records = samples.wait_for_records(config.standin_url, config.collection_id, expected)
+    print(
+        f"\nwaiting for the {len(expected)} records in the Wix stand-in (up to {SEND_WAIT:.0f} s)…"
+    )
+    try:
+        records = _wait_for_records(config, expected)
+    except TimeoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(
+            f'  the writer\'s log says why: {logs / "writer.log"} (lines with action "retry" or '
+            f'"dead-letter"); the Wix stand-in\'s requests are in {logs / "wix-standin.log"}',
+            file=sys.stderr,
+        )
+        return 1
     print()
     for payment_intent_id in expected:
         print(samples.format_record(records[payment_intent_id]))
     print(f"\nsee them all at {config.standin_url}/")
     return 0
+
+
+SEND_WAIT = float(os.environ.get("DEVSTACK_SEND_TIMEOUT") or 30)
+
+
+def _outcome(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("outcome"))
+    except ValueError:
+        return response.text[:80]
+
+
+def _wait_for_records(
+    config: StackConfig, expected: dict[str, samples.Expectation]
+) -> dict[str, dict[str, object]]:
+    """Poll the stand-in, saying every few seconds how many records are still missing; on
+    timeout, name them."""
+    deadline = time.monotonic() + SEND_WAIT
+    next_note = time.monotonic() + 5
+    while True:
+        try:
+            return samples.wait_for_records(
+                config.standin_url, config.collection_id, expected, timeout=1.0
+            )
+        except TimeoutError:
+            records = samples.fetch_records(config.standin_url, config.collection_id)
+            missing = samples.unmet(records, expected)
+            if time.monotonic() >= deadline:
+                names = "\n".join(
+                    f"  {pi}: " + ("no record" if state == {"record": None} else f"has {state}")
+                    for pi, state in missing.items()
+                )
+                raise TimeoutError(
+                    f"{len(missing)} of {len(expected)} records not as expected after "
+                    f"{SEND_WAIT:.0f} s:\n{names}"
+                ) from None
+            if time.monotonic() >= next_note:
+                print(f"  still waiting for {len(missing)} of {len(expected)} records…", flush=True)
+                next_note = time.monotonic() + 5
 
 
 def main(argv: list[str] | None = None) -> int:

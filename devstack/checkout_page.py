@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, jsonify, send_from_directory
 
+from devstack.request_log import install_request_log
 from servicekit.settings import Env
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -108,4 +109,6 @@ def create_checkout_page(settings: CheckoutSettings) -> Flask:
 
 
 def create_checkout_page_from_env() -> Flask:
-    return create_checkout_page(CheckoutSettings.from_env())
+    app = create_checkout_page(CheckoutSettings.from_env())
+    install_request_log(app, "checkout-page")
+    return app

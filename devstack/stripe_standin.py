@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Response, jsonify, request
 
+from devstack.request_log import install_request_log
 from devstack.stripe_fixtures import new_id
 from servicekit.settings import Env
 
@@ -980,4 +981,6 @@ def _created_matches(created: int, p: Mapping[str, Any]) -> bool:
 
 def create_stripe_standin_from_env() -> Flask:
     """For gunicorn: STRIPE_STANDIN_API_KEYS (optional, comma separated) limits accepted keys."""
-    return create_stripe_standin(api_keys=Env().csv("STRIPE_STANDIN_API_KEYS"))
+    app = create_stripe_standin(api_keys=Env().csv("STRIPE_STANDIN_API_KEYS"))
+    install_request_log(app, "stripe-standin")
+    return app

@@ -25,6 +25,8 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
+from devstack.request_log import install_request_log
+
 ROLES = ("ADMIN", "SITE_MEMBER_AUTHOR", "SITE_MEMBER", "ANYONE")
 FIELD_TYPES = (
     "TEXT",
@@ -453,8 +455,10 @@ def _render_page(conn: sqlite3.Connection) -> str:
 
 def create_standin_from_env() -> Flask:
     """For gunicorn: WIX_STANDIN_DB, WIX_API_KEY, WIX_SITE_ID."""
-    return create_standin(
+    app = create_standin(
         os.environ.get("WIX_STANDIN_DB", ".devstack/wix.sqlite3"),
         os.environ["WIX_API_KEY"],
         os.environ["WIX_SITE_ID"],
     )
+    install_request_log(app, "wix-standin")
+    return app

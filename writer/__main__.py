@@ -85,9 +85,19 @@ def _redrive(max_messages: int | None) -> int:
     check_google_credentials()
     source = PubSubDeadLetterSource(config.project, config.dead_letter_subscription)
     publisher = PubSubPublisher(config.project, config.topic)
+    # Pub/Sub holds a pull on an empty subscription open until its deadline: say so first.
+    print(
+        f"pulling dead letters from {config.dead_letter_subscription} and republishing them to "
+        f"{config.topic} (an empty subscription answers after about "
+        f"{source.pull_timeout:.0f} s)…",
+        flush=True,
+    )
     report = redrive(source, publisher, max_messages)
     publisher.close()
     source.close()
+    if not (report.republished or report.failed or report.left_for_later):
+        print(f"no dead letters in {config.dead_letter_subscription}: nothing to republish")
+        return 0
     print(
         f"republished {report.republished} message(s); {report.failed} failed and stay dead-lettered"
         + (
