@@ -54,6 +54,8 @@ def run() -> int:
     config.stripe_secret_key = os.environ.get("STRIPE_SECRET_KEY", config.stripe_secret_key)
     config.stripe_api_base = os.environ.get("STRIPE_API_BASE") or None
     config.stripe_publishable_key = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    # With no account, a payment on the local page reaches ingest's webhook as Stripe's would.
+    config.deliver_stripe_webhooks = config.uses_stripe_standin
     left = stopping.running(STATE_DIR)
     if left:
         names = ", ".join(f"{r.name} (pid {r.pid})" for r in left)

@@ -45,6 +45,9 @@ class StackConfig:
     # Without a real STRIPE_SECRET_KEY, ingest talks to the local Stripe stand-in.
     stripe_standin_port: int = 8088
     stripe_publishable_key: str = ""
+    # The Stripe stand-in sends its events to ingest's webhook, signed (`make run`); the tests
+    # that play the webhook themselves leave it off.
+    deliver_stripe_webhooks: bool = False
     wix_api_key: str = "local-wix-api-key"
     wix_site_id: str = "local-wix-site"
     collection_id: str = "Payments"
@@ -166,6 +169,8 @@ class Stack:
             CHECKOUT_INGEST_URL=c.ingest_url,
             STRIPE_PUBLISHABLE_KEY=c.stripe_publishable_key,
             CHECKOUT_PRODUCT=next(iter(json.loads(c.catalog)), ""),
+            CHECKOUT_STRIPE_STANDIN_URL=c.stripe_standin_url if c.uses_stripe_standin else "",
+            CHECKOUT_COLLECTION_URL=f"{c.standin_url}/",
             WEB_CONCURRENCY="1",
         )
         return env
@@ -241,6 +246,12 @@ class Stack:
         env.update(
             PORT=str(self.config.stripe_standin_port),
             STRIPE_STANDIN_API_KEYS=self.config.stripe_secret_key,
+            STRIPE_STANDIN_WEBHOOK_URL=(
+                f"{self.config.ingest_url}/webhooks/stripe"
+                if self.config.deliver_stripe_webhooks
+                else ""
+            ),
+            STRIPE_STANDIN_WEBHOOK_SECRET=self.config.webhook_secret,
             WEB_CONCURRENCY="1",  # its state is in memory: one worker, many threads
             GUNICORN_THREADS="16",
         )

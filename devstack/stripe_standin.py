@@ -35,7 +35,9 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, jsonify, request
 
 from devstack.request_log import install_request_log
+from devstack.stripe_confirm import install_confirm
 from devstack.stripe_fixtures import new_id
+from devstack.stripe_webhook_delivery import start_webhook_delivery_from_env
 from servicekit.settings import Env
 
 ACCOUNT = "acct_standin"
@@ -742,6 +744,8 @@ def create_stripe_standin(
     def healthz() -> Response:
         return jsonify({"status": "ok", "service": "stripe-standin"})
 
+    install_confirm(app, state, _settle, decode_form, clock)
+    app.extensions["stripe_standin_state"] = state
     return app
 
 
@@ -983,4 +987,5 @@ def create_stripe_standin_from_env() -> Flask:
     """For gunicorn: STRIPE_STANDIN_API_KEYS (optional, comma separated) limits accepted keys."""
     app = create_stripe_standin(api_keys=Env().csv("STRIPE_STANDIN_API_KEYS"))
     install_request_log(app, "stripe-standin")
+    start_webhook_delivery_from_env(app)
     return app

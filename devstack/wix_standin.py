@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
+from devstack.collection_view import install_collection_view
 from devstack.request_log import install_request_log
 
 ROLES = ("ADMIN", "SITE_MEMBER_AUTHOR", "SITE_MEMBER", "ANYONE")
@@ -388,9 +389,11 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
     def healthz() -> Response:
         return jsonify({"status": "ok", "service": "wix-standin"})
 
-    @app.get("/")
+    @app.get("/raw")
     def page() -> Response:
         return Response(_render_page(db()), mimetype="text/html")
+
+    install_collection_view(app, db)  # GET /: the view a merchant keeps open
 
     return app
 
@@ -448,7 +451,8 @@ def _render_page(conn: sqlite3.Connection) -> str:
         "<style>body{font:14px system-ui;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;white-space:nowrap}th{background:#f4f4f4}"
         ".scroll{overflow-x:auto}</style></head><body>"
-        "<h1>Wix Data stand-in</h1><p>Local only; refreshes every 3 s.</p>"
+        "<h1>Wix Data stand-in</h1><p>Local only; refreshes every 3 s. "
+        "<a href=/>Back to the collection view</a></p>"
         f"{content}</body></html>"
     )
 
