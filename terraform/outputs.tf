@@ -22,3 +22,8 @@ output "build_source_bucket" {
   description = "Staging bucket for gcloud builds submit --gcs-source-staging-dir gs://BUCKET/source."
   value       = google_storage_bucket.build_source.name
 }
+
+output "build_trigger" {
+  description = "The deploy-on-push Cloud Build trigger (empty until build_repository is set)."
+  value       = one(google_cloudbuild_trigger.deploy_on_push[*].id)
+}
