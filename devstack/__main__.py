@@ -91,8 +91,8 @@ def run() -> int:
         signal.signal(sig, _request_stop)
     code = 0
     try:
-        say("starting the local stack (Pub/Sub emulator, Wix stand-in, writer, ingest)…")
-        stack.start()
+        say(f"starting the local stack (logs in {stack.log_dir}/)…")
+        stack.start(progress=say)
         say(
             f"""
 local stack is up (logs in {stack.log_dir}/):

@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,26 +195,36 @@ class Stack:
         self.write_state()  # at once: `make stop` finds it whatever happens next
         return service
 
-    def start(self) -> None:
+    def start(self, progress: Callable[[str], None] | None = None) -> None:
+        """Start everything, in dependency order; `progress` hears each step as it begins (the
+        first start takes a while: the emulator's JVM, five gunicorns)."""
         c = self.config
         c.state_dir.mkdir(parents=True, exist_ok=True)
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("Pub/Sub emulator (java)", self._start_emulator),
+            ("Wix stand-in", self.start_standin),
+            ("writer", self.start_writer),
+            ("topics and subscriptions", self.create_topology),
+            ("the Payments collection", self.setup_collection),
+        ]
+        if c.uses_stripe_standin:
+            steps.append(("Stripe stand-in", self.start_stripe_standin))
+        steps += [("ingest", self.start_ingest), ("checkout page", self.start_checkout)]
         try:
-            self.services["pubsub-emulator"] = emulator.start_emulator(
-                c.emulator_port, self.log_dir
-            )
-            self.write_state()
-            self.start_standin()
-            self.start_writer()
-            self.create_topology()
-            self.setup_collection()
-            if c.uses_stripe_standin:
-                self.start_stripe_standin()
-            self.start_ingest()
-            self.start_checkout()
+            for number, (what, step) in enumerate(steps, 1):
+                if progress:
+                    progress(f"  [{number}/{len(steps)}] {what}…")
+                step()
         except BaseException:
             self.stop()
             raise
         self.write_state(ready=True)
+
+    def _start_emulator(self) -> None:
+        self.services["pubsub-emulator"] = emulator.start_emulator(
+            self.config.emulator_port, self.log_dir
+        )
+        self.write_state()
 
     @property
     def topology(self) -> emulator.Topology:

@@ -82,6 +82,11 @@ def _reconcile(since_text: str) -> int:
     check_google_credentials()
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     publisher = PubSubPublisher(config.project, config.topic, timeout=config.publish_timeout)
+    print(
+        f"listing Stripe's events of the handled types since {since_text} ago and publishing "
+        f"each to {config.topic}…",
+        flush=True,
+    )
     try:
         report = reconcile(stripe, publisher, int(time.time()) - since)
     except StripeFailure as exc:
