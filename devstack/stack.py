@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,11 @@ from devstack import emulator, processes, samples
 
 STATE_FILE = "stack.json"
 LOCAL_STRIPE_KEY = "sk_test_local_devstack_only"  # the local Stripe stand-in accepts only this
+STOP_WAVES = (
+    ("checkout-page", "ingest", "stripe-standin"),
+    ("writer",),
+    ("wix-standin", "pubsub-emulator"),
+)
 # Each is also settable as DEVSTACK_<NAME> for `python -m devstack run`.
 PORT_NAMES = (
     "emulator_port",
@@ -299,13 +305,20 @@ class Stack:
         return result.stdout.strip()
 
     def stop(self) -> None:
-        for name in ("checkout-page", "ingest", "writer", "wix-standin", "pubsub-emulator"):
-            service = self.services.pop(name, None)
-            if service:
-                service.stop()
-        for service in self.services.values():
-            service.stop()
+        # Callers before what they call, in waves; the services of a wave stop together, since
+        # each gunicorn takes a second or more to stop gracefully.
+        waves = [
+            [self.services.pop(name) for name in wave if name in self.services]
+            for wave in STOP_WAVES
+        ]
+        waves.append(list(self.services.values()))
         self.services.clear()
+        for wave in waves:
+            if len(wave) > 1:
+                with ThreadPoolExecutor(len(wave)) as pool:
+                    list(pool.map(processes.Service.stop, wave))
+            elif wave:
+                wave[0].stop()
         state = self.config.state_dir / STATE_FILE
         if state.exists():
             state.unlink()
