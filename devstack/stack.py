@@ -118,6 +118,7 @@ class Stack:
         self.config = config
         self.services: dict[str, processes.Service] = {}
         self.log_dir = config.state_dir / "logs"
+        self.ready = False  # every service started (a later restart of one keeps it so)
 
     # environment ---------------------------------------------------------------------------
     def base_env(self) -> dict[str, str]:
@@ -224,7 +225,8 @@ class Stack:
         except BaseException:
             self.stop()
             raise
-        self.write_state(ready=True)
+        self.ready = True
+        self.write_state()
 
     def _start_emulator(self) -> None:
         self.services["pubsub-emulator"] = emulator.start_emulator(
@@ -340,12 +342,12 @@ class Stack:
     def set_wix_faults(self, **plan: Any) -> None:
         samples.set_wix_faults(self.config.standin_url, **plan)
 
-    def write_state(self, ready: bool = False) -> None:
+    def write_state(self) -> None:
         """The stack's settings and processes, for `send`, `env` and `stop`. Each process is
         recorded with its start time, so that `stop` never signals a pid the kernel reused."""
         state = asdict(self.config)
         state["state_dir"] = str(self.config.state_dir)
-        state["ready"] = ready
+        state["ready"] = self.ready
         state["pids"] = {name: s.pid for name, s in self.services.items()}
         state["processes"] = {
             name: {"pid": s.pid, "started": s.started} for name, s in self.services.items()
@@ -365,6 +367,10 @@ def load_state(state_dir: Path) -> StackConfig:
             f"no running stack found ({path} missing): start it with `make run`"
         )
     data = json.loads(path.read_text())
+    if data.get("ready") is False:
+        raise FileNotFoundError(
+            "the stack is still starting: wait until `make run` prints `local stack is up`"
+        )
     for key in ("pids", "processes", "owner", "ready"):
         data.pop(key, None)
     data["state_dir"] = Path(data["state_dir"])

@@ -166,6 +166,8 @@ def test_a_newcomer_pays_with_the_test_card_and_sees_the_record(local_stack, pag
 def test_a_declined_test_card_shows_stripes_message_and_can_be_retried(local_stack, page_at):
     page = page_at(1280)
     page.goto(local_stack.checkout_url + "/")
+    expect(page.locator(".notice")).to_contain_text("Local test — no real payment")
+    page.screenshot(path=str(SHOTS / "checkout-1280.png"), full_page=True)
     pay(page, "Grace", "4000 0000 0000 0002")
     expect(page.locator("stripe-payment-form")).to_contain_text("Your card was declined.")
     page.screenshot(path=str(SHOTS / "checkout-declined-1280.png"), full_page=True)
