@@ -1,4 +1,4 @@
-"""`python -m devstack run` starts the local stack; `python -m devstack send` pays through it."""
+"""`python -m devstack run` starts the local stack; `send` pays through it; `stop` stops one left running."""
 
 from __future__ import annotations
 
