@@ -7,7 +7,8 @@ required; the revision must be the current one; it is then incremented), and
 `DELETE /wix-data/v2/collections/{id}` removes it with its items. The collection's
 `permissions` (`insert`, `update`, `remove`, `read`: ADMIN, SITE_MEMBER_AUTHOR, SITE_MEMBER or
 ANYONE) are what `GET /wix-data/v2/collections/{id}` shows. A stale revision is refused with
-409; Wix documents no code of its own for it.
+409; Wix documents no code of its own for it. Also Remove Data Item:
+`DELETE /wix-data/v2/items/{id}?dataCollectionId=…` answers the removed item, or 404 WDE0073.
 """
 
 from __future__ import annotations
@@ -71,3 +72,25 @@ def register(
         db().execute("DELETE FROM collections WHERE id = ?", (collection_id,))
         db().execute("DELETE FROM items WHERE collection = ?", (collection_id,))
         return jsonify({}), 200
+
+    @app.delete("/wix-data/v2/items/<path:item_id>")
+    def remove_item(item_id: str) -> tuple[Response, int]:
+        collection_id = request.args.get("dataCollectionId")
+        if not collection_id:
+            return wix_error(400, "WDE0001", "dataCollectionId is required")
+        if collection_of(collection_id) is None:
+            return wix_error(404, "WDE0025", f"The {collection_id} collection does not exist")
+        row = (
+            db()
+            .execute(
+                "SELECT data FROM items WHERE collection = ? AND id = ?", (collection_id, item_id)
+            )
+            .fetchone()
+        )
+        if row is None:
+            return wix_error(404, "WDE0073", f"Item {item_id} not found in {collection_id}")
+        db().execute("DELETE FROM items WHERE collection = ? AND id = ?", (collection_id, item_id))
+        data = json.loads(row[0])
+        return jsonify(
+            {"dataItem": {"id": item_id, "dataCollectionId": collection_id, "data": data}}
+        ), 200
