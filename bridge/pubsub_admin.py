@@ -9,6 +9,7 @@ capped. Released messages are redelivered at once; `writer redrive` still finds 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 PEEK_LIMIT = 100
@@ -57,7 +58,10 @@ class PubSubAdmin:
             # The emulator answers an empty subscription at once when asked to.
             request["return_immediately"] = True
         try:
-            response = self._subscriber.pull(request=request, timeout=CLOUD_PULL_TIMEOUT)
+            with warnings.catch_warnings():
+                # Deprecated for Cloud, where it is not sent; the emulator still honours it.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                response = self._subscriber.pull(request=request, timeout=CLOUD_PULL_TIMEOUT)
         except exceptions.DeadlineExceeded:
             return 0, False
         ack_ids = [m.ack_id for m in response.received_messages]
