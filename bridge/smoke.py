@@ -69,7 +69,6 @@ class StripePort(Protocol):
     def confirm(
         self, payment_intent_id: str, payment_method: str, return_url: str
     ) -> dict[str, Any]: ...
-    def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]: ...
 
 
 class WixPort(Protocol):

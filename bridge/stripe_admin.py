@@ -1,7 +1,7 @@
-"""`StripeAdmin`: the Stripe calls doctor and smoke make, over stripe-python's StripeClient.
+"""`StripeAdmin`: ingest's Stripe client plus the calls doctor and smoke make.
 
-Built as ingest's StripeApiGateway is (pinned API version, timeouts, STRIPE_API_BASE), and its
-failures classified the same way (StripeFailure). Objects come back as plain dicts.
+ingest's StripeApiGateway (pinned API version, timeouts, retries, STRIPE_API_BASE, failures as
+StripeFailure), extended rather than copied; objects come back as plain dicts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import stripe
 
 from ingest.ports import StripeFailure
-from ingest.stripe_client import STRIPE_API_VERSION, _failure
+from ingest.stripe_client import StripeApiGateway, _failure
 
 # A read of an object that does not exist answers 404 when the key may read that resource and
 # 403 when it may not; a create missing its required parameter answers 400 or 403 alike. So each
@@ -20,23 +20,14 @@ from ingest.stripe_client import STRIPE_API_VERSION, _failure
 PROBE_ID = "bridge_doctor_probe"
 
 
-class StripeAdmin:
-    def __init__(self, api_key: str, api_base: str | None = None, timeout: float = 20.0) -> None:
-        self._client = stripe.StripeClient(
-            api_key,
-            stripe_version=STRIPE_API_VERSION,
-            base_addresses={"api": api_base.rstrip("/")} if api_base else {},
-            max_network_retries=1,
-            http_client=stripe.RequestsClient(timeout=timeout),
-        )
-
+class StripeAdmin(StripeApiGateway):
     def recent_events(
         self, types: list[str], created_gte: int, undelivered: bool
     ) -> list[dict[str, Any]]:
         params: Any = {"types": types, "created": {"gte": created_gte}, "limit": 100}
         if undelivered:
             params["delivery_success"] = False
-        page = _call(lambda: self._client.v1.events.list(params=params))
+        page = self._call(lambda: self._client.v1.events.list(params=params))
         data: list[dict[str, Any]] = page.get("data") or []
         return data
 
@@ -76,42 +67,30 @@ class StripeAdmin:
         return denied
 
     def create_payment_method_domain(self, domain: str) -> dict[str, Any]:
-        return _call(
+        return self._call(
             lambda: self._client.v1.payment_method_domains.create(params={"domain_name": domain})
         )
 
     def confirm(
         self, payment_intent_id: str, payment_method: str, return_url: str
     ) -> dict[str, Any]:
-        return _call(
+        return self._call(
             lambda: self._client.v1.payment_intents.confirm(
                 payment_intent_id,
                 params={"payment_method": payment_method, "return_url": return_url},
             )
         )
 
-    def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
-        return _call(lambda: self._client.v1.payment_intents.retrieve(payment_intent_id))
-
     def _all(self, lister: Callable[[Any], Any]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         params: dict[str, Any] = {"limit": 100}
         while True:
-            page = _call(lambda query=params: lister(query))  # type: ignore[misc]
+            page = self._call(lambda query=params: lister(query))
             data = page.get("data") or []
             found.extend(data)
             if not page.get("has_more") or not data:
                 return found
             params = {**params, "starting_after": data[-1]["id"]}
-
-
-def _call(request: Callable[[], Any]) -> dict[str, Any]:
-    try:
-        result = request()
-    except stripe.StripeError as exc:
-        raise _failure(exc) from exc
-    as_dict: dict[str, Any] = result.to_dict()
-    return as_dict
 
 
 __all__ = ["StripeAdmin", "StripeFailure"]

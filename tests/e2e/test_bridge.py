@@ -13,9 +13,8 @@ import os
 import re
 import subprocess
 import sys
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from bridge.settings import BridgeSettings
 from devstack.bridge_env import bridge_env
 from devstack.stack import Stack
 from ingest.normalize import HANDLED_EVENT_TYPES
+from tests.polling import poll
 from tests.stripe_standin_server import StandinControl
 
 pytestmark = pytest.mark.e2e
@@ -38,16 +38,6 @@ HONEST_SKIPS = {
     "pubsub.push.oidc",  # the emulator sends no token
     "pubsub.push.dead_letter_policy",  # the emulator's subscription has none on purpose
 }
-
-
-def poll(condition: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not in {timeout} s: {what}")
 
 
 def cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:

@@ -5,14 +5,16 @@ delivery of its events to a webhook endpoint."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import stripe
 from flask import Flask, request
 
+from bridge.stripe_admin import StripeAdmin
 from ingest.signature import SignatureError, verify
+from tests.polling import poll
 from tests.standin_server import serving
 from tests.stripe_standin_server import StandinControl, running_stripe_standin
 
@@ -68,16 +70,6 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     hook = Receiver()
     with serving(hook.app) as url:
         yield hook, f"{url}/webhooks/stripe"
-
-
-def poll(condition: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def new_intent(client: stripe.StripeClient, **extra: Any) -> Any:
@@ -210,3 +202,24 @@ def test_a_refused_delivery_stays_pending_and_is_listed_as_undelivered(client, s
     assert undelivered.pending_webhooks == 1
     attempts = [a for a in standin.get("webhook_deliveries") if a["event_id"] == undelivered.id]
     assert attempts[0]["status"] == 400 and attempts[0]["delivered"] is False
+
+
+def test_doctors_permission_probes_name_exactly_the_calls_a_restricted_key_may_not_make(standin):
+    full = [
+        "rak_customer_write",
+        "rak_payment_intent_write",
+        "rak_charge_read",
+        "rak_checkout_session_read",
+        "rak_event_read",
+    ]
+    standin.post(
+        "restricted_keys",
+        {"rk_test_full": full, "rk_test_no_customers": [p for p in full if "customer" not in p]},
+    )
+    assert StripeAdmin("rk_test_full", api_base=standin.url).probe_permissions() == {}
+    denied = StripeAdmin("rk_test_no_customers", api_base=standin.url).probe_permissions()
+    assert list(denied) == ["create customers"]
+    assert "rak_customer_write" in denied["create customers"]
+    # The probes created nothing.
+    assert standin.get("state")["customers"] == []
+    assert standin.get("state")["payment_intents"] == []

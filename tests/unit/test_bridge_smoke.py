@@ -63,9 +63,6 @@ class FakeStripe:
         assert payment_method == "pm_card_visa"
         return {"id": payment_intent_id, "status": "succeeded", "customer": "cus_1"}
 
-    def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
-        raise AssertionError("not used")
-
 
 class FakeWix:
     """Answers the reads in `script` in turn (the last one thereafter)."""
