@@ -139,6 +139,8 @@ def check_publishable_key(secret_key: str, publishable_key: str) -> Result:
     title = "publishable key's mode matches the secret key's"
     if not publishable_key:
         return skip("config.publishable_key", title, "STRIPE_PUBLISHABLE_KEY not given")
+    if not secret_key:
+        return skip("config.publishable_key", title, "no STRIPE_SECRET_KEY to compare with")
     secret_mode, public_mode = key_mode(secret_key), key_mode(publishable_key)
     if not publishable_key.startswith("pk_") or public_mode is None:
         return fail(

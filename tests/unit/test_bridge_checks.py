@@ -135,6 +135,7 @@ def test_restricted_key_permissions(key, denied, status):
     ("secret", "publishable", "status"),
     [
         ("sk_test_x", "", "skipped"),
+        ("", "pk_test_y", "skipped"),
         ("sk_test_x", "pk_test_y", "ok"),
         ("rk_live_x", "pk_live_y", "ok"),
         ("sk_test_x", "pk_live_y", "fail"),
