@@ -20,6 +20,7 @@ from typing import Any, Protocol, TextIO
 from bridge.checks import key_mode
 from bridge.settings import BridgeSettings
 from ingest.config import parse_catalog
+from ingest.normalize import HANDLED_EVENT_TYPES
 from ingest.ports import StripeFailure
 from servicekit.settings import InvalidSetting
 from writer.wix import WixError
@@ -69,6 +70,9 @@ class StripePort(Protocol):
     def confirm(
         self, payment_intent_id: str, payment_method: str, return_url: str
     ) -> dict[str, Any]: ...
+    def recent_events(
+        self, types: list[str], created_gte: int, undelivered: bool
+    ) -> list[dict[str, Any]]: ...
 
 
 class WixPort(Protocol):
@@ -158,12 +162,46 @@ def run_smoke(
         print(f'\nsmoke FAILED at "{failure.hop}". Likely causes:', file=out)
         for cause in CAUSES[failure.hop]:
             print(f"  - {cause}", file=out)
+        if intent_id and failure.hop in ("record first written", "record complete"):
+            print(webhook_evidence(links.stripe, intent_id), file=out)
         print("Run `python -m bridge doctor` to check each link.", file=out, flush=True)
         _clean_up(links.wix, intent_id, keep, out)
         return 1
     print(f"\nsmoke passed in {clock() - started:.2f} s: {intent_id}", file=out, flush=True)
     _clean_up(links.wix, intent_id, keep, out)
     return 0
+
+
+def deliveries(events: list[dict[str, Any]], intent_id: str) -> tuple[int, int]:
+    """(events of this payment, how many Stripe still owes a webhook endpoint) (pure)."""
+    mine = [e for e in events if _payment_of(e) == intent_id]
+    return len(mine), sum(1 for e in mine if int(e.get("pending_webhooks") or 0) > 0)
+
+
+def _payment_of(event: Mapping[str, Any]) -> str | None:
+    obj = (event.get("data") or {}).get("object") or {}
+    found = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
+    return found if isinstance(found, str) else None
+
+
+def webhook_evidence(stripe: StripePort, intent_id: str) -> str:
+    """Where the stop is, from Stripe's side: were this payment's events delivered?"""
+    try:
+        events = stripe.recent_events(list(HANDLED_EVENT_TYPES), int(time.time()) - 3600, False)
+    except StripeFailure as exc:
+        return f"(Stripe's delivery state could not be read: {exc.message})"
+    count, pending = deliveries(events, intent_id)
+    if not count:
+        return "Stripe shows no payment event for it: check the account and mode of the keys."
+    if pending:
+        return (
+            f"Stripe has not delivered {pending} of its {count} event(s) to the webhook endpoint: "
+            "the stop is at the webhook (endpoint, signing secret, ingest)."
+        )
+    return (
+        f"Stripe delivered all {count} of its event(s) and ingest accepted them: the stop is "
+        "after ingest (Pub/Sub push subscription, writer, Wix)."
+    )
 
 
 def _create_and_pay(

@@ -258,6 +258,7 @@ def test_smoke_with_the_writer_stopped_exits_1_naming_the_hop(stack):
     assert result.returncode == 1, result.stdout
     assert 'smoke FAILED at "record first written"' in result.stdout
     assert "the push subscription or the writer is down" in result.stdout
+    assert "the stop is after ingest" in result.stdout  # Stripe delivered, ingest accepted
     # The payment was not lost: once the writer is back, Pub/Sub delivers it.
     intent_id = re.search(r"(pi_\w+)", result.stdout).group(1)
     stack.wait_for_records({intent_id: {"status": "succeeded", "paidWith": "Card"}}, timeout=30)

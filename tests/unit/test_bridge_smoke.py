@@ -52,8 +52,21 @@ class FakeIngest:
 
 
 class FakeStripe:
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: bool = False, pending: int = 0) -> None:
         self.fail = fail
+        self.pending = pending
+
+    def recent_events(
+        self, types: list[str], created_gte: int, undelivered: bool
+    ) -> list[dict[str, Any]]:
+        intent = {"object": "payment_intent", "id": "pi_1"}
+        charge = {"object": "charge", "id": "ch_1", "payment_intent": "pi_1"}
+        other = {"object": "charge", "id": "ch_2", "payment_intent": "pi_2"}
+        return [
+            {"id": "evt_1", "data": {"object": intent}, "pending_webhooks": self.pending},
+            {"id": "evt_2", "data": {"object": charge}, "pending_webhooks": 0},
+            {"id": "evt_3", "data": {"object": other}, "pending_webhooks": 1},
+        ]
 
     def confirm(
         self, payment_intent_id: str, payment_method: str, return_url: str
@@ -160,3 +173,12 @@ def test_live_keys_and_missing_settings_are_refused(overrides, refused):
 def test_a_record_is_complete_only_with_every_field_right(record, customer, missing):
     found = missing_record_fields(record, customer)
     assert [m.split(" ")[0] for m in found] == missing
+
+
+@pytest.mark.parametrize(
+    ("pending", "said"),
+    [(0, "the stop is after ingest"), (1, "the stop is at the webhook")],
+)
+def test_a_missing_record_says_whether_stripe_delivered_the_payments_webhooks(pending, said):
+    code, out, _ = smoke(stripe=FakeStripe(pending=pending), wix=FakeWix(None))
+    assert code == 1 and said in out
