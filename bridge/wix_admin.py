@@ -1,7 +1,7 @@
 """`WixAdmin`: the writer's Wix client, plus Remove Data Item for smoke's clean-up.
 
 Remove Data Item: `DELETE /wix-data/v2/items/{id}?dataCollectionId=…`
-(https://dev.wix.com/docs/rest/business-solutions/cms/data-items/remove-data-item).
+(https://dev.wix.com/docs/rest/api-reference/wix-data/data-items/remove-data-item).
 """
 
 from __future__ import annotations
