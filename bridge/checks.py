@@ -333,11 +333,16 @@ def check_signing_secret(
     )
 
 
-def check_domains(origins: Sequence[str], domains: Sequence[Mapping[str, Any]]) -> Result:
-    title = "payment method domains registered for the allowed origins"
-    hosts = sorted(
+def public_hosts(origins: Sequence[str]) -> list[str]:
+    """The hosts of `origins` other than this machine's."""
+    return sorted(
         {h for h in (urlsplit(o).hostname for o in origins) if h and h not in LOCAL_HOSTS}
     )
+
+
+def check_domains(origins: Sequence[str], domains: Sequence[Mapping[str, Any]]) -> Result:
+    title = "payment method domains registered for the allowed origins"
+    hosts = public_hosts(origins)
     if not hosts:
         return skip(
             "stripe.domains",

@@ -153,23 +153,27 @@ def check_stripe(
         return
     key = settings.stripe_secret_key
     handled = list(HANDLED_EVENT_TYPES)
+    stripe = links.stripe(settings)
     try:
-        stripe = links.stripe(settings)
         recent = stripe.recent_events(handled, int(now - RECENT_EVENTS_SECONDS), undelivered=False)
     except StripeFailure as exc:
-        report.add(
-            fail(
-                "stripe.key",
-                title,
-                f"Stripe refused the key ({exc.kind}: {exc.message})"
-                if exc.kind in ("authentication", "permission")
-                else f"Stripe cannot be reached ({exc.kind}: {exc.message})",
-                "copy the key again from Stripe's Dashboard, API keys (and check "
-                "STRIPE_API_BASE is unset outside the local stack)",
-            ),
-            *_skipped_stripe("the key was refused"),
-        )
-        return
+        if exc.kind != "permission":
+            refused = exc.kind == "authentication"
+            report.add(
+                fail(
+                    "stripe.key",
+                    title,
+                    f"Stripe {'refused the key' if refused else 'cannot be reached'} "
+                    f"({exc.kind}: {exc.message})",
+                    "copy the key again from Stripe's Dashboard, API keys (and check "
+                    "STRIPE_API_BASE is unset outside the local stack)"
+                    if refused
+                    else "check the network to api.stripe.com and Stripe's status page",
+                ),
+                *_skipped_stripe("Stripe did not answer" if not refused else "the key was refused"),
+            )
+            return
+        recent = []  # a restricted key without event read: the permission check names it
     livemode = bool(recent[0].get("livemode")) if recent else None
     report.add(checks.check_key_mode(key, settings.expected_mode, livemode))
     report.add(
@@ -219,18 +223,13 @@ def check_stripe(
     report.add(
         _guard("stripe.secret", "the webhook signing secret we hold matches the endpoint's", secret)
     )
+    public = checks.public_hosts(settings.allowed_origins)
     report.add(
         _guard(
             "stripe.domains",
             "payment method domains registered for the allowed origins",
             lambda: checks.check_domains(
-                settings.allowed_origins,
-                stripe.payment_method_domains()
-                if any(
-                    h not in checks.LOCAL_HOSTS
-                    for h in (_host(o) for o in settings.allowed_origins)
-                )
-                else [],
+                settings.allowed_origins, stripe.payment_method_domains() if public else []
             ),
         )
     )
@@ -382,12 +381,6 @@ def _guard(check: str, title: str, run: Callable[[], Result]) -> Result:
         return fail(check, title, f"Stripe answered {exc.kind}: {exc.message}", "run doctor again")
     except Exception as exc:  # a Google or HTTP error: named, and the other checks still run
         return fail(check, title, f"{type(exc).__name__}: {exc}", "run doctor again")
-
-
-def _host(origin: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(origin).hostname or ""
 
 
 def _skipped_stripe(why: str) -> list[Result]:

@@ -36,14 +36,17 @@ NOW = 1_800_000_000.0
 
 
 class FakeStripe:
-    def __init__(self, refuse: bool = False) -> None:
+    def __init__(self, refuse: bool = False, events_denied: bool = False) -> None:
         self.refuse = refuse
+        self.events_denied = events_denied
 
     def recent_events(
         self, types: list[str], created_gte: int, undelivered: bool
     ) -> list[dict[str, Any]]:
         if self.refuse:
             raise StripeFailure("authentication", "Invalid API Key provided: sk_live_****x")
+        if self.events_denied:
+            raise StripeFailure("permission", "Having the 'rak_event_read' permission would allow")
         if undelivered:
             return []
         return [{"id": "evt_1", "type": "charge.succeeded", "created": NOW - 600, "livemode": True}]
@@ -62,7 +65,7 @@ class FakeStripe:
         return [{"domain_name": "shop.example.com", "enabled": True}]
 
     def probe_permissions(self) -> dict[str, str]:
-        return {}
+        return {"list events": "needs rak_event_read"} if self.events_denied else {}
 
 
 class FakeWix:
@@ -150,3 +153,12 @@ def test_json_goes_to_stdout_with_every_result_and_the_fix_of_each_failure():
         and auth["fix"]
         and auth["docs"].endswith("#doctor-wix-key-and-site")
     )
+
+
+def test_a_restricted_key_that_may_not_list_events_is_accepted_and_its_missing_permission_named():
+    env = ENV | {"STRIPE_SECRET_KEY": "rk_live_x"}
+    code, results, out = doctor(env=env, stripe=FakeStripe(events_denied=True))
+    assert code == 1
+    assert results["stripe.key"] == "ok"
+    assert {k for k, s in results.items() if s == "fail"} == {"stripe.permissions"}
+    assert "list events" in out
