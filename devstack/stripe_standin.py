@@ -11,9 +11,10 @@ first. `Idempotency-Key` on POST: the same key with the same parameters replays 
 executing (injected 5xx, 429, authentication and validation errors) are not saved.
 
 Endpoints: POST /v1/customers, POST /v1/payment_intents, GET /v1/payment_intents/{id},
-GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; in modules of their
-own: the rest of webhook endpoints, payment method domains, confirming a PaymentIntent with a test
-payment method, and the signed delivery of events to webhook endpoints.
+GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; POST
+/v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py; in
+modules of their own too: the rest of webhook endpoints, payment method domains, confirming a
+PaymentIntent with a test payment method, and the signed delivery of events to webhook endpoints.
 
 Controls (not Stripe), under /_standin/: settle a PaymentIntent (`payment_intents/{id}/outcome`:
 succeeded, failed, processing, canceled, with the events Stripe would emit), create a paid
@@ -780,6 +781,9 @@ def create_stripe_standin(
     def healthz() -> Response:
         return jsonify({"status": "ok", "service": "stripe-standin"})
 
+    from devstack.stripe_checkout_sessions import register_checkout_sessions
+
+    register_checkout_sessions(app, state, handle, require, now)
     return app
 
 
