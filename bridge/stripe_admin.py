@@ -40,7 +40,7 @@ class StripeAdmin(StripeApiGateway):
     def probe_permissions(self) -> dict[str, str]:
         """Each call ingest makes -> why Stripe refused it (absent: allowed)."""
         invalid_metadata: Any = {"metadata": "not-a-hash"}
-        no_amount: Any = {}
+        no_amount: Any = {}  # a create missing its required parameters
         probes: dict[str, Callable[[], Any]] = {
             "create customers": lambda: self._client.v1.customers.create(params=invalid_metadata),
             "create payment intents": lambda: self._client.v1.payment_intents.create(
@@ -48,6 +48,9 @@ class StripeAdmin(StripeApiGateway):
             ),
             "read payment intents and charges": lambda: self._client.v1.payment_intents.retrieve(
                 f"pi_{PROBE_ID}", params={"expand": ["latest_charge"]}
+            ),
+            "create checkout sessions": lambda: self._client.v1.checkout.sessions.create(
+                params=no_amount
             ),
             "read checkout sessions": lambda: self._client.v1.checkout.sessions.retrieve(
                 f"cs_{PROBE_ID}"
