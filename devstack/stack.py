@@ -51,9 +51,8 @@ class StackConfig:
     # Without a real STRIPE_SECRET_KEY, ingest talks to the local Stripe stand-in.
     stripe_standin_port: int = 8088
     stripe_publishable_key: str = ""
-    # The Stripe stand-in sends its events to ingest's webhook, signed (`make run`); the tests
-    # that play the webhook themselves leave it off.
-    deliver_stripe_webhooks: bool = False
+    # The signing secret of the stand-in's webhook endpoint for ingest (set at start).
+    stripe_endpoint_secret: str = ""
     wix_api_key: str = "local-wix-api-key"
     wix_site_id: str = "local-wix-site"
     collection_id: str = "Payments"
@@ -141,7 +140,9 @@ class Stack:
         env = self.base_env()
         env.update(
             PORT=str(c.ingest_port),
-            STRIPE_WEBHOOK_SECRET=c.webhook_secret,
+            STRIPE_WEBHOOK_SECRET=",".join(
+                filter(None, (c.webhook_secret, c.stripe_endpoint_secret))
+            ),
             STRIPE_SECRET_KEY=c.stripe_secret_key,
             ALLOWED_ORIGINS=f"{c.page_origins},{c.checkout_origins}",
             CATALOG=c.catalog,
@@ -216,6 +217,7 @@ class Stack:
         ]
         if c.uses_stripe_standin:
             steps.append(("Stripe stand-in", self.start_stripe_standin))
+            steps.append(("ingest's webhook endpoint at Stripe", self.register_stripe_webhook))
         steps += [("ingest", self.start_ingest), ("checkout page", self.start_checkout)]
         try:
             for number, (what, step) in enumerate(steps, 1):
@@ -264,12 +266,6 @@ class Stack:
         env.update(
             PORT=str(self.config.stripe_standin_port),
             STRIPE_STANDIN_API_KEYS=self.config.stripe_secret_key,
-            STRIPE_STANDIN_WEBHOOK_URL=(
-                f"{self.config.ingest_url}/webhooks/stripe"
-                if self.config.deliver_stripe_webhooks
-                else ""
-            ),
-            STRIPE_STANDIN_WEBHOOK_SECRET=self.config.webhook_secret,
             WEB_CONCURRENCY="1",  # its state is in memory: one worker, many threads
             GUNICORN_THREADS="16",
         )
@@ -279,6 +275,13 @@ class Stack:
             env,
             self.config.stripe_standin_url,
         )
+
+    def register_stripe_webhook(self) -> None:
+        """As deploy.md registers ingest's endpoint with Stripe: the stand-in then delivers its
+        events to ingest, signed with the endpoint's secret, which ingest is given."""
+        from devstack.bridge_env import register_webhook_endpoint
+
+        self.config.stripe_endpoint_secret = register_webhook_endpoint(self.config)
 
     def start_ingest(self) -> processes.Service:
         return self.gunicorn(

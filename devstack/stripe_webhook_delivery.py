@@ -1,117 +1,176 @@
-"""The Stripe stand-in sends its events to a webhook, signed, as Stripe does for an endpoint.
+"""The Stripe stand-in delivers the events it emits to its webhook endpoints, signed, as Stripe does.
 
-For the local stack (`make run` with no Stripe account): a payment confirmed on the local
-checkout page reaches ingest's `/webhooks/stripe` the way a real one would, with a
-`Stripe-Signature` header made with the endpoint's signing secret
-(https://docs.stripe.com/webhooks#verify-events: `t=<unix time>,v1=<HMAC-SHA256 of "t.body">`).
-Like Stripe, each event is retried, with growing pauses, until the endpoint answers 2xx; one
-event that keeps failing does not hold back the others (Stripe does not promise an order
-either).
+Each new event goes to every enabled endpoint whose `enabled_events` name its type (or `*`): a
+POST of the event's JSON with `Content-Type: application/json; charset=utf-8` and
+`Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body" under the endpoint's secret>`
+(https://docs.stripe.com/webhooks#verify-manually). A 2xx is a delivery; anything else, or no
+answer within the timeout, is retried with exponential back-off (Stripe retries for up to three
+days; the stand-in gives up after `MAX_ATTEMPTS`). Deliveries run in the background, in no
+guaranteed order, as Stripe's do. The event's `pending_webhooks` counts endpoints still owed a
+delivery; an event whose delivery failed once is listed by `GET /v1/events?delivery_success=false`.
 
-Set STRIPE_STANDIN_WEBHOOK_URL and STRIPE_STANDIN_WEBHOOK_SECRET to turn it on (devstack's
-`run` does); without them the stand-in only records events (GET /v1/events), as the tests that
-play the webhook themselves need.
+Not Stripe: `GET /_standin/webhook_deliveries` lists every attempt (event, endpoint, status).
 """
 
 from __future__ import annotations
 
-import logging
+import heapq
+import itertools
+import json
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from flask import Flask
+from flask import Flask, Response, jsonify
 
-from devstack.stripe_fixtures import signed
-from servicekit.settings import Env
+from devstack.stripe_standin import StandinApi
+from ingest.signature import sign
 
-log = logging.getLogger("stripe-standin.webhooks")
+MAX_ATTEMPTS = 8
+FIRST_RETRY_SECONDS = 1.0
+TIMEOUT_SECONDS = 10.0
+SENDERS = 4
+
+
+@dataclass(order=True)
+class _Job:
+    due: float
+    seq: int
+    event_id: str = field(compare=False)
+    endpoint_id: str = field(compare=False)
+    url: str = field(compare=False)
+    secret: str = field(compare=False)
+    body: bytes = field(compare=False)
+    attempt: int = field(default=1, compare=False)
+
+
+def wants(endpoint: dict[str, Any], event_type: str) -> bool:
+    events = endpoint.get("enabled_events") or []
+    return endpoint.get("status") == "enabled" and ("*" in events or event_type in events)
 
 
 class WebhookDelivery:
+    """A scheduler thread hands due deliveries to a few sender threads."""
+
     def __init__(
         self,
-        state: Any,
-        url: str,
-        secret: str,
-        session: requests.Session | None = None,
-        max_pause: float = 5.0,
+        api: StandinApi,
+        post: Callable[..., Any] = requests.post,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._state = state
-        self._url = url
-        self._secret = secret
-        self._session = session or requests.Session()
-        self._max_pause = max_pause
-        self._sent: set[str] = set()
-        # event id -> (attempts so far, monotonic time of the next attempt)
-        self._retry: dict[str, tuple[int, float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhook-delivery", daemon=True)
+        self._api = api
+        self._post = post
+        self._clock = clock
+        self._due: list[_Job] = []
+        self._seq = itertools.count()
+        self._wake = threading.Condition()
+        self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook-delivery")
+        self.attempts: list[dict[str, Any]] = []
+        threading.Thread(target=self._schedule, name="webhook-scheduler", daemon=True).start()
 
-    @property
-    def retrying(self) -> set[str]:
-        """Events that failed at least once and wait for another attempt."""
-        return set(self._retry)
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Called under the stand-in's lock with each new event."""
+        endpoints = [
+            e for e in self._api.state.webhook_endpoints.values() if wants(e, event["type"])
+        ]
+        event["pending_webhooks"] = len(endpoints)
+        if not endpoints:
+            return
+        body = json.dumps(event, indent=2).encode()
+        with self._wake:
+            for endpoint in endpoints:
+                heapq.heappush(
+                    self._due,
+                    _Job(
+                        time.monotonic(),
+                        next(self._seq),
+                        event["id"],
+                        endpoint["id"],
+                        endpoint["url"],
+                        endpoint["secret"],
+                        body,
+                    ),
+                )
+            self._wake.notify()
 
-    def start(self) -> None:
-        self._thread.start()
+    def _schedule(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due or self._due[0].due > time.monotonic():
+                    self._wake.wait(
+                        timeout=None if not self._due else self._due[0].due - time.monotonic()
+                    )
+                job = heapq.heappop(self._due)
+            self._senders.submit(self._send, job)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _pending(self) -> list[dict[str, Any]]:
-        with self._state.lock:
-            events: list[dict[str, Any]] = list(self._state.events)
-        return [e for e in events if e["id"] not in self._sent]
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.1):
-            for event in self._pending():
-                if self._stop.is_set():
-                    return
-                attempts, due = self._retry.get(event["id"], (0, 0.0))
-                if time.monotonic() < due:
-                    continue
-                if self._deliver(event):
-                    self._sent.add(event["id"])
-                    self._retry.pop(event["id"], None)
-                else:
-                    pause = min(self._max_pause, 0.5 * 2**attempts)
-                    self._retry[event["id"]] = (attempts + 1, time.monotonic() + pause)
-
-    def _deliver(self, event: dict[str, Any]) -> bool:
-        body, header = signed(event, self._secret)
-        fields = {"event_id": event["id"], "event_type": event["type"], "url": self._url}
-        try:
-            response = self._session.post(
-                self._url,
-                data=body,
-                headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-                timeout=10,
+    def _send(self, job: _Job) -> None:
+        state = self._api.state
+        with state.lock:
+            endpoint = state.webhook_endpoints.get(job.endpoint_id)
+            # A deleted or disabled endpoint is sent nothing more.
+            live = endpoint is not None and endpoint.get("status") == "enabled"
+        status: int | None = None
+        error: str | None = None
+        if live:
+            timestamp = int(self._clock())
+            try:
+                response = self._post(
+                    job.url,
+                    data=job.body,
+                    headers={
+                        "Content-Type": "application/json; charset=utf-8",
+                        "Stripe-Signature": sign(job.body, job.secret, timestamp),
+                        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                    },
+                    timeout=TIMEOUT_SECONDS,
+                )
+                status = int(response.status_code)
+            except requests.RequestException as exc:
+                error = type(exc).__name__
+        delivered = status is not None and 200 <= status < 300
+        with state.lock:
+            self.attempts.append(
+                {
+                    "event_id": job.event_id,
+                    "endpoint_id": job.endpoint_id,
+                    "url": job.url,
+                    "attempt": job.attempt,
+                    "status": status,
+                    "error": error if live else "endpoint disabled or deleted",
+                    "delivered": delivered,
+                }
             )
-        except requests.RequestException as exc:
-            log.warning("webhook not delivered", extra={**fields, "error": type(exc).__name__})
-            return False
-        ok = 200 <= response.status_code < 300
-        log.log(
-            logging.INFO if ok else logging.WARNING,
-            "webhook delivered" if ok else "webhook refused; will retry",
-            extra={**fields, "http_status": response.status_code},
-        )
-        return ok
+            event = next((e for e in state.events if e["id"] == job.event_id), None)
+            finished = delivered or not live or job.attempt >= MAX_ATTEMPTS
+            if finished and event is not None:
+                event["pending_webhooks"] = max(0, int(event["pending_webhooks"]) - 1)
+            if not delivered and live:
+                state.undelivered.add(job.event_id)
+        if live and not delivered and job.attempt < MAX_ATTEMPTS:
+            retry = _Job(
+                time.monotonic() + FIRST_RETRY_SECONDS * 2 ** (job.attempt - 1),
+                next(self._seq),
+                job.event_id,
+                job.endpoint_id,
+                job.url,
+                job.secret,
+                job.body,
+                job.attempt + 1,
+            )
+            with self._wake:
+                heapq.heappush(self._due, retry)
+                self._wake.notify()
 
 
-def start_webhook_delivery_from_env(app: Flask) -> WebhookDelivery | None:
-    env = Env()
-    url = env.optional("STRIPE_STANDIN_WEBHOOK_URL")
-    if not url:
-        return None
-    delivery = WebhookDelivery(
-        app.extensions["stripe_standin_state"],
-        url,
-        env.required("STRIPE_STANDIN_WEBHOOK_SECRET", "signing secret of the webhook endpoint"),
-    )
-    delivery.start()
-    return delivery
+def register(app: Flask, api: StandinApi) -> None:
+    delivery = WebhookDelivery(api)
+    api.state.listeners.append(delivery.on_event)
+
+    @app.get("/_standin/webhook_deliveries")
+    def webhook_deliveries() -> Response:
+        with api.state.lock:
+            return jsonify(list(delivery.attempts))

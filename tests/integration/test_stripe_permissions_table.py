@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.config import Product
+from ingest.orders import parse_order
 from ingest.ports import StripeFailure
 from ingest.reconcile import reconcile
 from ingest.stripe_client import StripeApiGateway
@@ -56,6 +58,13 @@ def create_payment_intent(gateway: StripeApiGateway, standin: StandinControl) ->
     gateway.create_payment_intent(1999, "usd", customer, {"first_name": "Ada"}, "T-shirt", None)
 
 
+def create_checkout_session(gateway: StripeApiGateway, standin: StandinControl) -> None:
+    order = parse_order(
+        {"first_name": "Ada", "product": "tee"}, {"tee": Product("tee", "T-shirt", 1999, "usd")}
+    )
+    gateway.create_checkout_session(order, "https://x.example/?id=1", "https://x.example/", None)
+
+
 def verify(gateway: StripeApiGateway, standin: StandinControl) -> None:
     # The intent and the Payment Link session exist already (made with the stand-in's controls);
     # verify reads each with what it expands.
@@ -75,6 +84,7 @@ def register_webhook(gateway: StripeApiGateway, standin: StandinControl) -> None
 # Every command and endpoint of ours that calls Stripe, and what it asks of Stripe.
 COMMANDS: dict[str, Run] = {
     "POST /v1/payment-intents": create_payment_intent,
+    "POST /v1/checkout-sessions": create_checkout_session,
     "POST /v1/payments/verify": verify,
     "python -m ingest reconcile": list_events,
     "POST /tasks/reconcile": list_events,

@@ -1,19 +1,14 @@
-"""The Stripe stand-in's browser-side confirm (what the local Stripe.js stand-in calls) and its
-signed webhook delivery to a real HTTP endpoint that verifies as ingest does."""
+"""The Stripe stand-in's browser-side confirm: what the local Stripe.js stand-in calls, with a
+publishable key, the client secret and the card typed (devstack/stripe_browser_confirm.py)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
-from flask import Flask, request
+from flask import Flask
 
 from devstack.stripe_standin import create_stripe_standin
-from devstack.stripe_webhook_delivery import WebhookDelivery
-from ingest.signature import SignatureError, verify
-from tests.standin_server import serving
 
 SECRET_KEY = "sk_test_confirm"
 AUTH = {"Authorization": f"Bearer {SECRET_KEY}"}
@@ -132,71 +127,3 @@ def test_a_paid_intent_cannot_be_confirmed_again(stripe):
     assert again.status_code == 400
     assert again.get_json()["error"]["code"] == "payment_intent_unexpected_state"
     assert events(stripe) == ["charge.succeeded", "payment_intent.succeeded"]
-
-
-def webhook_endpoint(secret: str, fail_first: int) -> tuple[Flask, list[dict[str, Any]]]:
-    """A webhook that verifies signatures as ingest does and fails its first answers."""
-    app = Flask("endpoint")
-    received: list[dict[str, Any]] = []
-    calls = {"n": 0}
-    lock = threading.Lock()
-
-    @app.post("/webhooks/stripe")
-    def webhook() -> tuple[str, int]:
-        with lock:
-            calls["n"] += 1
-            if calls["n"] <= fail_first:
-                return "", 503
-        try:
-            verify(
-                request.get_data(), request.headers.get("Stripe-Signature"), [secret], time.time()
-            )
-        except SignatureError:
-            return "", 400
-        received.append(request.get_json())
-        return "", 200
-
-    return app, received
-
-
-def test_events_are_delivered_signed_and_retried_until_the_endpoint_takes_them(stripe):
-    secret = "whsec_delivery_test"
-    endpoint, received = webhook_endpoint(secret, fail_first=1)
-    with serving(endpoint) as url:
-        delivery = WebhookDelivery(
-            stripe.extensions["stripe_standin_state"],
-            f"{url}/webhooks/stripe",
-            secret,
-            max_pause=0.2,
-        )
-        delivery.start()
-        try:
-            intent = new_intent(stripe)
-            confirm(stripe, intent, "4242424242424242")
-            deadline = time.monotonic() + 10
-            while len(received) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
-        finally:
-            delivery.stop()
-    assert sorted(e["type"] for e in received) == ["charge.succeeded", "payment_intent.succeeded"]
-    assert {
-        e["data"]["object"].get("payment_intent", e["data"]["object"]["id"]) for e in received
-    } == {intent["id"]}
-
-
-def test_a_wrong_signing_secret_is_refused_by_the_endpoint_and_retried_not_dropped(stripe):
-    endpoint, received = webhook_endpoint("whsec_right", fail_first=0)
-    with serving(endpoint) as url:
-        delivery = WebhookDelivery(
-            stripe.extensions["stripe_standin_state"], f"{url}/webhooks/stripe", "whsec_wrong"
-        )
-        delivery.start()
-        try:
-            confirm(stripe, new_intent(stripe), "4242424242424242")
-            deadline = time.monotonic() + 2
-            while time.monotonic() < deadline and not delivery.retrying:
-                time.sleep(0.05)
-        finally:
-            delivery.stop()
-    assert received == []
-    assert delivery.retrying, "refused events must stay pending for another attempt"
