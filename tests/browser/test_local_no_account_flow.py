@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +26,18 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from devstack.processes import free_ports
+from devstack.processes import descendants, free_ports
 from devstack.stack import PORT_NAMES
 from tests.browser.conftest import ARTIFACTS, WAIT_MS
 
 SHOTS = ARTIFACTS.parent / "local-flow"
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -70,12 +78,23 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             state_dir / "logs",
             ports,
         )
+        state = json.loads((state_dir / "stack.json").read_text())
+        started = {entry["pid"] for entry in state["processes"].values()}
+        started |= {pid for leader in started for pid in descendants(leader)}
     finally:
+        # Ctrl-C, as a newcomer stops it: every process goes (the SIGINT path of `run`).
         run.send_signal(signal.SIGINT)
         try:
-            run.wait(timeout=60)
+            rest, _ = run.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             run.kill()
+            raise
+    assert run.returncode == 0, rest
+    assert "no process of the stack is left running" in rest
+    deadline = time.monotonic() + 10
+    while (left := [p for p in started if alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == [], f"still running after Ctrl-C: {left}"
 
 
 @pytest.fixture
