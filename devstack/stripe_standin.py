@@ -318,6 +318,8 @@ def create_stripe_standin(
                 "stripe_version": request.headers.get("Stripe-Version"),
                 "replayed": False,
                 "request_id": new_id("req"),
+                # checked against stripe-python's params (tests/unit/test_stripe_standin_types.py)
+                "accepts": sorted(allowed),
             }
             state.requests.append(record)
             response = _handle_locked(handler, allowed, record)
@@ -802,6 +804,16 @@ def _method_details(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": method, method: {}}
 
 
+def _payment_method_fields(details: dict[str, Any]) -> dict[str, Any]:
+    """A PaymentMethod's card says `networks` ({available, preferred}) where the charge's
+    payment_method_details.card says `network`."""
+    fields = copy.deepcopy(details)
+    card = fields.get("card")
+    if isinstance(card, dict) and "network" in card:
+        card["networks"] = {"available": [card.pop("network")], "preferred": None}
+    return fields
+
+
 def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: int) -> None:
     """Move a PaymentIntent to an outcome and record the events Stripe would send for it."""
     outcome = spec.get("status", "succeeded")
@@ -861,7 +873,7 @@ def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: 
                 "payment_method": {
                     "id": charge["payment_method"],
                     "object": "payment_method",
-                    **details,
+                    **_payment_method_fields(details),
                 },
             },
         )
