@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,18 +125,20 @@ def run_pip_audit(lock: Path) -> dict[str, Any]:
     return report
 
 
-def main(argv: list[str]) -> int:
+def main(
+    argv: list[str],
+    audit: Callable[[Path], dict[str, Any]] = run_pip_audit,
+    ignore_file: Path = IGNORE_FILE,
+) -> int:
     if len(argv) != 1:
         print("usage: python -m tools.audit requirements.lock", file=sys.stderr)
         return 2
     try:
-        ignores = read_ignores(IGNORE_FILE.read_text(encoding="utf-8"))
+        ignores = read_ignores(ignore_file.read_text(encoding="utf-8"))
     except (IgnoreListError, tomllib.TOMLDecodeError) as error:
-        print(f"{IGNORE_FILE.name}: {error}", file=sys.stderr)
+        print(f"{ignore_file.name}: {error}", file=sys.stderr)
         return 1
-    verdict = judge(
-        run_pip_audit(Path(argv[0])), ignores, strict=os.environ.get("AUDIT_STRICT") == "1"
-    )
+    verdict = judge(audit(Path(argv[0])), ignores, strict=os.environ.get("AUDIT_STRICT") == "1")
     for line in verdict.lines:
         print(line, file=sys.stderr if verdict.failed else sys.stdout)
     return 1 if verdict.failed else 0

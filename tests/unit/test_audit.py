@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tools.audit import IGNORE_FILE, IgnoreListError, judge, read_ignores
+from tools.audit import IGNORE_FILE, IgnoreListError, judge, main, read_ignores
 
 CLEAN = {"name": "flask", "version": "3.1.3", "vulns": []}
 VULNERABLE = {
@@ -83,3 +84,38 @@ def test_an_ignore_entry_without_a_reason_is_refused(text: str) -> None:
 def test_the_committed_ignore_list_is_valid() -> None:
     read_ignores(IGNORE_FILE.read_text(encoding="utf-8"))
     assert read_ignores('[[ignore]]\nid = "GHSA-1"\nreason = "why"\n') == {"GHSA-1": "why"}
+
+
+def test_make_audit_exits_non_zero_on_a_vulnerability_and_says_which(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AUDIT_STRICT", raising=False)
+    audited: list[Path] = []
+
+    def audit(lock: Path) -> dict[str, Any]:
+        audited.append(lock)
+        return report(CLEAN, VULNERABLE)
+
+    assert main(["requirements.lock"], audit=audit) == 1
+    assert audited == [Path("requirements.lock")]
+    assert "VULNERABLE jinja2 3.1.4" in capsys.readouterr().err
+    assert main(["requirements.lock"], audit=lambda _: report(CLEAN)) == 0
+
+
+def test_make_audit_refuses_an_ignore_list_without_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ignore_file = tmp_path / "audit-ignore.toml"
+    ignore_file.write_text('[[ignore]]\nid = "GHSA-q2x7-8rv6-6q7h"\n', encoding="utf-8")
+    code = main(["requirements.lock"], audit=lambda _: report(VULNERABLE), ignore_file=ignore_file)
+    assert code == 1
+    assert "needs exactly `id` and `reason`" in capsys.readouterr().err
+
+
+def test_strict_mode_comes_from_the_environment_cloud_build_sets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AUDIT_STRICT", "1")
+    assert main(["requirements.lock"], audit=lambda _: report(UNREACHABLE)) == 1
+    monkeypatch.setenv("AUDIT_STRICT", "0")
+    assert main(["requirements.lock"], audit=lambda _: report(UNREACHABLE)) == 0
