@@ -137,7 +137,17 @@ def _walk(value: Any, annotation: Any, where: str) -> Iterator[str]:
         yield from _object(value, model, where)
         return
     origin = get_origin(annotation)
-    if annotation is Any or value is None:
+    if value is None:
+        return
+    if annotation is Any or origin is dict:
+        # a container that is no Stripe object (an answer's error, the stand-in's state dump,
+        # Event.data): the objects inside it are checked by their own `object` field
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from _walk(item, Any, f"{where}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _walk(item, Any, f"{where}[{index}]")
         return
     if origin is Union:
         options = [a for a in get_args(annotation) if a is not type(None)]

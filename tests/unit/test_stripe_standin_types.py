@@ -148,6 +148,39 @@ def drive(client: FlaskClient) -> list[Any]:
             f"/v1/checkout/sessions/{session['id']}",
             query_string=[("expand[]", "payment_intent.latest_charge"), ("expand[]", "customer")],
         )
+    for payment_method in ("pm_card_visa", "pm_card_chargeDeclined"):
+        intent = call("POST", "/v1/payment_intents", data={"amount": "1999", "currency": "usd"})
+        confirmed = client.open(
+            f"/v1/payment_intents/{intent['id']}/confirm",
+            method="POST",
+            headers=AUTH,
+            data={"payment_method": payment_method, "return_url": "https://example.com/done"},
+        )
+        # a decline answers 402, its error carrying the intent: walked like any answer
+        assert confirmed.status_code in (200, 402), confirmed.get_json()
+        seen.append(confirmed.get_json())
+        seen.append(call("GET", f"/v1/payment_intents/{intent['id']}"))
+    for outcome in ("succeeded", "processing", "failed"):
+        hosted = call(
+            "POST",
+            "/v1/checkout/sessions",
+            data={
+                "mode": "payment",
+                "success_url": "https://example.com/done?session={CHECKOUT_SESSION_ID}",
+                "cancel_url": "https://example.com/shop",
+                "line_items[0][price_data][currency]": "usd",
+                "line_items[0][price_data][unit_amount]": "1999",
+                "line_items[0][price_data][product_data][name]": "Book",
+                "line_items[0][quantity]": "1",
+                "payment_intent_data[metadata][first_name]": "Ada",
+            },
+        )
+        paid = client.post(
+            f"/_standin/checkout_sessions/{hosted['id']}/pay", json={"outcome": outcome}
+        )
+        assert paid.status_code == 200, paid.get_json()
+        seen.append(paid.get_json())
+    call("POST", "/v1/payment_method_domains", data={"domain_name": "pay.example.com"})
     call(
         "POST",
         "/v1/webhook_endpoints",
@@ -158,6 +191,11 @@ def drive(client: FlaskClient) -> list[Any]:
             **{f"enabled_events[{i}]": t for i, t in enumerate(HANDLED_EVENT_TYPES)},
         },
     )
+    # every list the stand-in serves, whatever resources it has by then
+    app = client.application
+    for method, rule in v1_routes(app):
+        if method == "GET" and "<" not in rule and rule != "/v1/events":
+            seen.append(call("GET", rule, query_string={"limit": "100"}))
     after: str | None = None
     while True:
         page = call(
@@ -196,7 +234,9 @@ def test_every_object_and_event_the_stand_in_emits_has_only_the_sdks_keys_and_va
         for o in objects_in(body)
         if isinstance(o.get("object"), str)
     }
-    assert {"customer", "payment_intent", "charge", "event", "checkout.session"} <= kinds, kinds
+    expected = {"customer", "payment_intent", "charge", "event", "checkout.session"}
+    expected |= {"payment_method", "webhook_endpoint", "payment_method_domain"}
+    assert expected <= kinds, kinds
     found = [
         p
         for index, body in enumerate(standin_output)
@@ -292,6 +332,16 @@ def charge() -> dict[str, Any]:
         ),
         ({**event("charge.succeeded", charge()), "account_id": "acct_1"}, "Event has no key"),
         ({"object": "payment_link_intent", "id": "x"}, "no Stripe object the SDK knows"),
+        (
+            {
+                "error": {
+                    "type": "card_error",
+                    "payment_intent": {"object": "payment_intent", "x": 1},
+                }
+            },
+            "$.error.payment_intent: PaymentIntent has no key 'x'",
+        ),
+        ({"customers": [{"object": "customer", "nickname": "A"}]}, "Customer has no key"),
         (Payment().intent("succeeded", api="legacy"), "PaymentIntent has no key 'charges'"),
     ],
 )
