@@ -11,7 +11,8 @@ first. `Idempotency-Key` on POST: the same key with the same parameters replays 
 executing (injected 5xx, 429, authentication and validation errors) are not saved.
 
 Endpoints: POST /v1/customers, POST /v1/payment_intents, GET /v1/payment_intents/{id},
-GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints.
+GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; GET /v1/payment_intents
+(and seeding past payments) in devstack/stripe_payment_intents_list.py.
 
 Controls (not Stripe), under /_standin/: settle a PaymentIntent (`payment_intents/{id}/outcome`:
 succeeded, failed, processing, canceled, with the events Stripe would emit), create a paid
@@ -741,6 +742,11 @@ def create_stripe_standin(
     def healthz() -> Response:
         return jsonify({"status": "ok", "service": "stripe-standin"})
 
+    from devstack import stripe_payment_intents_list as intent_list  # it imports this module
+
+    intent_list.register_payment_intent_list(
+        app, intent_list.StandinApi(state, handle, require, expand, expand_list)
+    )
     return app
 
 
