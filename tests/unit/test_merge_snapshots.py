@@ -60,6 +60,16 @@ def succeeded(p: Payment) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return events, {**p.intent("succeeded"), "latest_charge": p.charge()}
 
 
+def succeeded_same_second(p: Payment) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The events carry the very second of the charge (as the Stripe stand-in sends them)."""
+    at = p.created + 2
+    events = [
+        event("charge.succeeded", p.charge(), at, "evt_ch_ok"),
+        event("payment_intent.succeeded", p.intent("succeeded"), at, "evt_pi_ok"),
+    ]
+    return events, {**p.intent("succeeded"), "latest_charge": p.charge()}
+
+
 def refunded(p: Payment) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     events, _ = succeeded(p)
     p.amount_refunded = p.amount
@@ -109,6 +119,7 @@ def failed_then_succeeded(p: Payment) -> tuple[list[dict[str, Any]], dict[str, A
 
 HISTORIES = {
     "succeeded": (succeeded, S.SUCCEEDED),
+    "succeeded_same_second": (succeeded_same_second, S.SUCCEEDED),
     "refunded": (refunded, S.REFUNDED),
     "partially_refunded": (partially_refunded, S.PARTIALLY_REFUNDED),
     "failed": (failed, S.FAILED),
