@@ -3,12 +3,19 @@ PaymentIntent list over HTTP: what the adapter sends, how the list pages, 429 ba
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
+from bench.backfill_run import day
+from devstack import processes
 from ingest.backfill import Backfill, BackfillRange, Options
 from ingest.ports import StripeFailure
 from ingest.stripe_client import StripeApiGateway
@@ -18,6 +25,7 @@ from tests.stripe_standin_server import StandinControl, running_stripe_standin
 
 KEY = "sk_test_standin"
 SINCE, UNTIL = 1_640_995_200, 1_735_689_600  # 2022-01-01 .. 2025-01-01
+CMD_SINCE, CMD_UNTIL = "2022-01-01", "2023-01-01"
 FAST = Options(publish_per_second=10_000, stripe_per_second=1_000)
 
 
@@ -90,6 +98,75 @@ def test_the_backfill_publishes_every_payment_with_an_outcome_as_stripe_has_it(s
             fields["firstName"],
             fields["stripeCustomerId"],
         )
+
+
+@pytest.fixture
+def stripe_env(standin: StandinControl) -> dict[str, str]:
+    seed(standin, 150, since=day(CMD_SINCE), until=day(CMD_UNTIL))
+    return {
+        "STRIPE_API_BASE": standin.url,
+        "STRIPE_SECRET_KEY": KEY,
+        "GOOGLE_CLOUD_PROJECT": "local-project",
+    }
+
+
+def backfill_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "GOOGLE_", "PUBSUB_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", "backfill", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_dry_run_prints_counts_by_status_and_method_and_publishes_nothing(stripe_env, tmp_path):
+    checkpoint = tmp_path / "cp.json"
+    result = backfill_command(
+        "--since",
+        CMD_SINCE,
+        "--until",
+        CMD_UNTIL,
+        "--dry-run",
+        "--checkpoint",
+        str(checkpoint),
+        **stripe_env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "read 150 payment intent(s) in 2 page(s)" in result.stdout
+    assert "by status:" in result.stdout and "by payment method:" in result.stdout
+    assert "apple_pay" in result.stdout and "refunded" in result.stdout
+    assert "pages 2  read 150" in result.stderr
+    pages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [p["message"] for p in pages] == ["backfill page", "backfill page"]
+    assert not checkpoint.exists()
+
+
+def test_failed_publishes_exit_1_naming_how_many_and_are_kept_for_resume(stripe_env, tmp_path):
+    checkpoint: Path = tmp_path / "cp.json"
+    closed = processes.free_port()  # nothing listens: every publish times out
+    result = backfill_command(
+        "--since",
+        "2022-12-20",
+        "--until",
+        CMD_UNTIL,
+        "--rate",
+        "1000",
+        "--checkpoint",
+        str(checkpoint),
+        PUBSUB_EMULATOR_HOST=f"127.0.0.1:{closed}",
+        PUBLISH_TIMEOUT_SECONDS="0.3",
+        **stripe_env,
+    )
+    assert result.returncode == 1
+    saved = json.loads(checkpoint.read_text())
+    failed = len(saved["pending"])
+    assert failed > 0 and saved["finished"]
+    assert f"error: {failed} publish(es) failed" in result.stderr
 
 
 def test_a_429_from_stripe_is_backed_off_and_the_listing_carries_on(standin, gateway):
