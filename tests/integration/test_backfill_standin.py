@@ -1,5 +1,6 @@
 """The backfill through the real StripeApiGateway (stripe-python) against the Stripe stand-in's
-PaymentIntent list over HTTP: what the adapter sends, how the list pages, 429 back-off."""
+PaymentIntent list over HTTP: what the adapter sends, how the list pages, 429 back-off; and
+`python -m ingest backfill` as a process: refusals, a dry run, failed publishes."""
 
 from __future__ import annotations
 
@@ -216,3 +217,37 @@ def test_the_list_refuses_what_stripe_refuses(standin, query, message):
     )
     assert response.status_code in (400, 404)
     assert message in response.json()["error"]["message"]
+
+
+def test_help_names_every_option():
+    result = backfill_command("--help")
+    assert result.returncode == 0
+    for word in ("--since", "--until", "--dry-run", "--resume", "--checkpoint", "--rate"):
+        assert word in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "last year"], "--since 'last year'"),
+        (["--since", "2024-01-01", "--until", "2023-01-01"], "--until must be after --since"),
+        (["--since", "2024-01-01", "--rate", "0"], "--rate must be more than zero"),
+        (["--since", "2024-01-01", "--resume"], "nothing to resume"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_call(tmp_path, args, message):
+    result = backfill_command(*args, "--checkpoint", str(tmp_path / "cp.json"))
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_an_unfinished_checkpoint_is_not_started_over(tmp_path):
+    checkpoint = tmp_path / "cp.json"
+    checkpoint.write_text(
+        json.dumps({"since": SINCE, "until": UNTIL, "cursor": "pi_1", "version": 1})
+    )
+    result = backfill_command(
+        "--since", "2022-01-01", "--until", "2025-01-01", "--checkpoint", str(checkpoint)
+    )
+    assert result.returncode == 2
+    assert "--resume" in result.stderr and "delete the file" in result.stderr

@@ -95,6 +95,15 @@ def run(pages, publisher, clock, **kwargs) -> tuple[Backfill, Any]:
     return job, job.run()
 
 
+def resumed(intents, publisher, file, **kwargs):
+    """A second run of the same range from the checkpoint on disk."""
+    saved = start_state(file, SPAN, resume=True, dry_run=False)
+    options = Options(publish_per_second=1000)
+    return Backfill(
+        FakePages(intents), publisher, SPAN, options, checkpoint=file, resume=saved, **kwargs
+    ).run()
+
+
 def messages(publisher: FakePublisher) -> list[PaymentUpdate]:
     return [PaymentUpdate.from_json(p.data) for p in publisher.published]
 
@@ -225,19 +234,10 @@ def test_stopped_anywhere_then_resumed_every_payment_is_published_exactly_once(t
     )
     report = job.run()
     assert report.interrupted and not report.ok
-    saved = start_state(file, SPAN, resume=True, dry_run=False)
+    saved = file.load()
     assert saved is not None and saved.published == stop_at
     second = FakePublisher()
-    again = Backfill(
-        FakePages(intents),
-        second,
-        SPAN,
-        Options(publish_per_second=1000),
-        checkpoint=file,
-        resume=saved,
-        clock=clock,
-        sleep=clock.sleep,
-    ).run()
+    again = resumed(intents, second, file, clock=clock, sleep=clock.sleep)
     ids = [p.ordering_key for p in first.published + second.published]
     with_outcome = [i["id"] for i in intents if i["status"] == "succeeded"]
     assert sorted(ids) == sorted(with_outcome), "each payment published exactly once"
@@ -260,16 +260,8 @@ def test_a_crash_mid_page_resumes_after_the_last_payment_published(tmp_path):
         Backfill(
             FakePages(intents), first, SPAN, Options(publish_per_second=1000), checkpoint=file
         ).run()
-    saved = start_state(file, SPAN, resume=True, dry_run=False)
     second = FakePublisher()
-    Backfill(
-        FakePages(intents),
-        second,
-        SPAN,
-        Options(publish_per_second=1000),
-        checkpoint=file,
-        resume=saved,
-    ).run()
+    resumed(intents, second, file)
     ids = [p.ordering_key for p in first.published + second.published]
     assert sorted(ids) == sorted(i["id"] for i in intents)
 
@@ -295,16 +287,8 @@ def test_failed_publishes_are_counted_kept_and_published_first_on_resume(tmp_pat
     assert sorted(report.failed_ids) == ["pi_0001", "pi_0002"]
     with pytest.raises(CheckpointMismatch, match="--resume"):
         start_state(file, SPAN, resume=False, dry_run=False)
-    saved = start_state(file, SPAN, resume=True, dry_run=False)
     second = FakePublisher()
-    again = Backfill(
-        FakePages(intents),
-        second,
-        SPAN,
-        Options(publish_per_second=1000),
-        checkpoint=file,
-        resume=saved,
-    ).run()
+    again = resumed(intents, second, file)
     assert again.ok
     assert sorted(p.ordering_key for p in second.published) == ["pi_0001", "pi_0002"]
 
