@@ -284,6 +284,9 @@ class Backfill:
     # --- one page ---------------------------------------------------------------------------
     def _page(self) -> None:
         page = self._list(self.state.cursor)
+        if page is None:
+            self.report.interrupted = True
+            return
         intents = [i for i in page.get("data") or [] if isinstance(i, dict)]
         done = set(self.state.page_done)
         retrieved_at = int(self.wall_clock())
@@ -380,10 +383,13 @@ class Backfill:
             self._save()
 
     # --- Stripe -----------------------------------------------------------------------------
-    def _list(self, cursor: str | None) -> dict[str, Any]:
+    def _list(self, cursor: str | None) -> dict[str, Any] | None:
+        """The page after `cursor`; None when a stop was asked for while waiting for Stripe."""
         attempt = 0
         while True:
             attempt += 1
+            if self.stop_requested():
+                return None
             self.stripe_pacer.wait()
             self.report.stripe_calls += 1
             try:

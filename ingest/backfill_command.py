@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -66,6 +67,7 @@ def run_backfill(args: argparse.Namespace) -> int:
         resume=resume,
         progress=_print_progress,
         stop_requested=stop,
+        sleep=stop.sleep,
     )
     what = "dry run" if args.dry_run else ("resuming" if resume else "backfilling")
     print(f"{what}: payment intents created {args.since} to {_day(until)}", file=sys.stderr)
@@ -129,16 +131,22 @@ def _day(seconds: int) -> str:
 
 
 class _StopOnSignal:
-    """Ctrl-C (SIGINT) or SIGTERM: finish the publish in flight, checkpoint, stop."""
+    """Ctrl-C (SIGINT) or SIGTERM: finish the publish in flight, checkpoint, stop. Its sleep
+    ends at the signal, so that a back-off from Stripe does not hold the stop."""
 
     def __init__(self) -> None:
         self.requested = False
+        self._event = threading.Event()
         self._previous = {
             sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)
         }
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.requested = True
+        self._event.set()
+
+    def sleep(self, seconds: float) -> None:
+        self._event.wait(seconds)
 
     def __call__(self) -> bool:
         return self.requested

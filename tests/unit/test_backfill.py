@@ -340,3 +340,26 @@ def test_a_range_must_not_be_empty():
 )
 def test_the_stripe_pace_is_half_the_limit_of_the_keys_mode(key, pace):
     assert stripe_pace(key) == pace
+
+
+def test_a_stop_asked_for_while_backing_off_from_stripe_ends_the_run_at_once(tmp_path):
+    pages, clock = FakePages([intent(n) for n in range(3)]), Clock()
+    pages.fail_next = [StripeFailure("unavailable", "Stripe 503", 503)] * 5
+    stop = {"asked": False}
+
+    def sleep_then_stop(seconds: float) -> None:
+        clock.sleep(seconds)
+        stop["asked"] = True
+
+    job = Backfill(
+        pages,
+        FakePublisher(),
+        SPAN,
+        Options(publish_per_second=100),
+        checkpoint=CheckpointFile(tmp_path / "cp.json"),
+        stop_requested=lambda: stop["asked"],
+        clock=clock,
+        sleep=sleep_then_stop,
+    )
+    report = job.run()
+    assert report.interrupted and len(pages.calls) == 1
