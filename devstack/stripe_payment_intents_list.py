@@ -116,16 +116,22 @@ def register_payment_intent_list(app: Flask, api: StandinApi) -> None:
         return api.handle(run, _LIST_PARAMS)
 
     @app.post("/_standin/payment_intents/seed")
-    def seed_payment_intents() -> Response:
+    def seed_payment_intents() -> Response | tuple[Response, int]:
         """{"count", "since", "until" (unix seconds), "seed"?, "events"? (also record the events
         Stripe would have sent; default false: past payments' events have expired)}."""
         spec = request.get_json(silent=True) or {}
+        try:
+            count, since, until = (int(spec[name]) for name in ("count", "since", "until"))
+        except (KeyError, TypeError, ValueError):
+            return jsonify({"error": "count, since and until (unix seconds) are required"}), 400
+        if count < 0 or until <= since:
+            return jsonify({"error": "count must be >= 0 and until after since"}), 400
         with state.lock:
             expected = seed_past_payments(
                 state,
-                count=int(spec["count"]),
-                since=int(spec["since"]),
-                until=int(spec["until"]),
+                count=count,
+                since=since,
+                until=until,
                 rng=random.Random(spec.get("seed", 0)),
                 with_events=bool(spec.get("events", False)),
             )
