@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,27 +53,23 @@ METHODS = ("card", "card", "card", "apple_pay", "google_pay", "link", "us_bank_a
 FIRST_NAMES = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Tony", "Radia")
 
 
-@dataclass(frozen=True)
-class StandinApi:
-    """What an endpoint module needs from the stand-in's core (its state and plumbing)."""
-
-    state: Any
-    handle: Callable[[Callable[[str, dict[str, Any]], dict[str, Any]], set[str]], Response]
-    require: Callable[..., None]
-    expand: Callable[[dict[str, Any], Iterable[str], set[str]], None]
-    expand_list: Callable[[Any], list[str]]
-
-
-def register_payment_intent_list(app: Flask, api: StandinApi) -> None:
-    state = api.state
+def register_payment_intent_list(
+    app: Flask,
+    state: Any,
+    handle: Callable[[Callable[[str, dict[str, Any]], dict[str, Any]], set[str]], Response],
+    require: Callable[..., None],
+    expand: Callable[[dict[str, Any], Iterable[str], set[str]], None],
+    expand_list: Callable[[Any], list[str]],
+) -> None:
+    """Adds the list and the seeding control to the stand-in, on its state and plumbing."""
 
     @app.get("/v1/payment_intents")
     def list_payment_intents() -> Response:
         def run(key: str, p: dict[str, Any]) -> dict[str, Any]:
-            api.require(key, PERMISSIONS["payment_intents_read"])
-            paths = [_below_data(path) for path in api.expand_list(p.get("expand"))]
+            require(key, PERMISSIONS["payment_intents_read"])
+            paths = [_below_data(path) for path in expand_list(p.get("expand"))]
             if any(path.startswith("latest_charge") for path in paths):
-                api.require(key, PERMISSIONS["charges_read"])
+                require(key, PERMISSIONS["charges_read"])
             limit = _limit(p.get("limit"))
             customer = p.get("customer")
             # Newest first; among the same second, the later made first (as Stripe lists).
@@ -109,11 +104,11 @@ def register_payment_intent_list(app: Flask, api: StandinApi) -> None:
             data = []
             for intent in page:
                 obj = copy.deepcopy(intent)
-                api.expand(obj, paths, _EXPANDABLE)
+                expand(obj, paths, _EXPANDABLE)
                 data.append(obj)
             return {"object": "list", "data": data, "has_more": has_more, "url": request.path}
 
-        return api.handle(run, _LIST_PARAMS)
+        return handle(run, _LIST_PARAMS)
 
     @app.post("/_standin/payment_intents/seed")
     def seed_payment_intents() -> Response | tuple[Response, int]:

@@ -742,11 +742,9 @@ def create_stripe_standin(
     def healthz() -> Response:
         return jsonify({"status": "ok", "service": "stripe-standin"})
 
-    from devstack import stripe_payment_intents_list as intent_list  # it imports this module
+    from devstack.stripe_payment_intents_list import register_payment_intent_list
 
-    intent_list.register_payment_intent_list(
-        app, intent_list.StandinApi(state, handle, require, expand, expand_list)
-    )
+    register_payment_intent_list(app, state, handle, require, expand, expand_list)
     return app
 
 
