@@ -1,7 +1,8 @@
 """The local checkout page: the Wix page's custom element and page code, outside Wix.
 
 Serves checkout.html, the files of wix/ as the site owner pastes them, and small stand-ins for
-the Velo modules the page code imports ($w, wix-location-frontend, wix-fetch) plus a generated
+the Velo modules the page code imports ($w, wix-location-frontend, wix-window-frontend,
+wix-fetch) plus a generated
 public/payment-config.js pointing at the local ingest. With STRIPE_PUBLISHABLE_KEY (pk_test_…)
 and ingest on the matching sk_test_…, the page takes real Stripe test payments.
 
@@ -26,6 +27,7 @@ VELO_STANDINS = {
     "velo-standin.js": "velo-standin.js",
     "wix-location-frontend.js": "wix-location-frontend.js",
     "wix-fetch.js": "wix-fetch.js",
+    "wix-window-frontend.js": "wix-window-frontend.js",
 }
 
 

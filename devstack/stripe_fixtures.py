@@ -172,6 +172,38 @@ class Payment:
             }
         return obj
 
+    def checkout_session(
+        self, payment_status: str = "paid", metadata: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The Checkout Session that took this payment (Checkout redirect or Payment Link)."""
+        return {
+            "id": f"cs_test_{self.intent_id.removeprefix('pi_')}",
+            "object": "checkout.session",
+            "amount_subtotal": self.amount,
+            "amount_total": self.amount,
+            "created": self.created,
+            "currency": self.currency,
+            "customer": self.customer_id,
+            "customer_creation": "always",
+            "customer_details": {
+                "address": {"country": "US", "postal_code": "42424"},
+                "email": "ada@example.com",
+                "name": self.full_name,
+                "phone": None,
+                "tax_exempt": "none",
+                "tax_ids": [],
+            },
+            "livemode": self.livemode,
+            "metadata": self.metadata() if metadata is None else metadata,
+            "mode": "payment",
+            "payment_intent": self.intent_id,
+            "payment_link": None,
+            "payment_status": payment_status,
+            "status": "complete",
+            "ui_mode": "hosted",
+            "url": None,
+        }
+
 
 def event(
     event_type: str,

@@ -11,8 +11,9 @@ first. `Idempotency-Key` on POST: the same key with the same parameters replays 
 executing (injected 5xx, 429, authentication and validation errors) are not saved.
 
 Endpoints: POST /v1/customers, POST /v1/payment_intents, GET /v1/payment_intents/{id},
-GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; GET /v1/payment_intents
-(and seeding past payments) in devstack/stripe_payment_intents_list.py.
+GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; POST
+/v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py;
+GET /v1/payment_intents (and seeding past payments) in devstack/stripe_payment_intents_list.py.
 
 Controls (not Stripe), under /_standin/: settle a PaymentIntent (`payment_intents/{id}/outcome`:
 succeeded, failed, processing, canceled, with the events Stripe would emit), create a paid
@@ -741,6 +742,10 @@ def create_stripe_standin(
     @app.get("/healthz")
     def healthz() -> Response:
         return jsonify({"status": "ok", "service": "stripe-standin"})
+
+    from devstack.stripe_checkout_sessions import register_checkout_sessions
+
+    register_checkout_sessions(app, state, handle, require, now)
 
     from devstack.stripe_payment_intents_list import register_payment_intent_list
 

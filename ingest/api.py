@@ -1,6 +1,7 @@
 """/v1/*: what the Wix page calls. CORS for the Wix site's origins only, a per-client rate limit.
 
 POST /v1/payment-intents  {first_name, email?, product, quantity?} -> Customer + PaymentIntent
+POST /v1/checkout-sessions  {first_name, email?, product, quantity?, return_url} -> Checkout Session
 POST /v1/payments/verify  {payment_intent_id} | {checkout_session_id} -> pull, publish, answer
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request
 
+from ingest import checkout_sessions
 from ingest.config import IngestConfig
 from ingest.orders import Invalid, idempotency_key, namespaced, parse_order
 from ingest.ports import StripeFailure, StripeGateway, publish_update
@@ -116,6 +118,46 @@ def api_blueprint(
                 "currency": intent.get("currency"),
             }
         ), 200
+
+    @bp.post("/checkout-sessions")
+    def create_checkout_session() -> Answer:
+        started = time.perf_counter()
+        body = request.get_json(silent=True)
+        order = parse_order(body, config.catalog)
+        if isinstance(order, Invalid):
+            return _invalid(order)
+        # Checked before any Stripe call: a refused return_url creates nothing at Stripe.
+        return_url = checkout_sessions.parse_return_url(
+            body.get("return_url") if isinstance(body, dict) else None, config.allowed_origins
+        )
+        if isinstance(return_url, Invalid):
+            return _invalid(return_url)
+        key = idempotency_key(request.headers.get("Idempotency-Key"))
+        if isinstance(key, Invalid):
+            return _invalid(key)
+        fields: dict[str, object] = {
+            "product": order.product.product_id,
+            "quantity": order.quantity,
+            "amount": order.amount,
+            "currency": order.currency,
+            "idempotent": key is not None,
+        }
+        try:
+            session = stripe.create_checkout_session(
+                order,
+                checkout_sessions.success_url(return_url),
+                checkout_sessions.cancel_url(return_url),
+                namespaced("checkout_session", key),
+            )
+        except StripeFailure as exc:
+            return _stripe_failed(exc, "checkout session not created", fields, started)
+        answer = checkout_sessions.session_answer(session)
+        if answer is None:
+            _log(logging.ERROR, "checkout session answer without id or url", fields, started)
+            return jsonify({"error": "the payment service gave an unexpected answer"}), 502
+        fields["checkout_session_id"] = answer["checkout_session_id"]
+        _log(logging.INFO, "checkout session created", fields, started)
+        return jsonify(answer), 200
 
     @bp.post("/payments/verify")
     def verify_payment() -> Answer:

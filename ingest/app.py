@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ingest.api import api_blueprint
 from ingest.config import IngestConfig
+from ingest.hosted_checkout import hosted_checkout_blueprint
 from ingest.ports import StripeGateway
 from ingest.ratelimit import ClientRateLimiter
 from ingest.tasks import tasks_blueprint
@@ -41,6 +42,7 @@ def create_app(
     app.register_blueprint(
         webhook_blueprint(publisher, webhook_secrets or (lambda: config.webhook_secrets), clock)
     )
+    app.register_blueprint(hosted_checkout_blueprint(config))
     if stripe is not None:
         limiter = rate_limiter or ClientRateLimiter(
             config.rate_limit_per_minute, config.rate_limit_burst, time.monotonic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ class IngestConfig:
     reconcile_service_account: str | None = None
     rate_limit_per_minute: float = 60.0
     rate_limit_burst: int = 20
+    # Apple Pay on a domain ingest serves (checkout_domain): the file Stripe's Dashboard gives.
+    apple_pay_domain_association: bytes | None = field(default=None, repr=False)
+    # GET /checkout (ingest's own payment page) is served only with a publishable key.
+    stripe_publishable_key: str | None = None
 
     @classmethod
     def from_env(
@@ -64,6 +69,11 @@ class IngestConfig:
             reconcile_service_account=env.optional("RECONCILE_SERVICE_ACCOUNT") or None,
             rate_limit_per_minute=env.number("RATE_LIMIT_PER_MINUTE", 60.0),
             rate_limit_burst=max(1, int(env.number("RATE_LIMIT_BURST", 20))),
+            # Unstripped: served byte for byte, a trailing newline included.
+            apple_pay_domain_association=parse_domain_association(
+                (os.environ if environ is None else environ).get("APPLE_PAY_DOMAIN_ASSOCIATION", "")
+            ),
+            stripe_publishable_key=parse_publishable_key(env.optional("STRIPE_PUBLISHABLE_KEY")),
         )
 
 
@@ -101,3 +111,35 @@ def parse_catalog(raw: str) -> dict[str, Product]:
             raise InvalidSetting("CATALOG", f"product {product_id!r}: name is missing")
         catalog[product_id] = Product(product_id, name.strip(), amount, currency.lower())
     return catalog
+
+
+def parse_domain_association(raw: str) -> bytes | None:
+    """APPLE_PAY_DOMAIN_ASSOCIATION: the file's content, or the absolute path of the file.
+
+    The content Stripe's Dashboard hands out never starts with "/", so a leading "/" means a
+    path. Either is served byte for byte: Apple compares the file as it was issued.
+    """
+    if not raw.strip():
+        return None
+    if not raw.startswith("/"):
+        return raw.encode()
+    try:
+        content = Path(raw.strip()).read_bytes()
+    except OSError as exc:
+        raise InvalidSetting(
+            "APPLE_PAY_DOMAIN_ASSOCIATION", f"cannot read file {raw!r}: {exc.strerror}"
+        ) from None
+    if not content:
+        raise InvalidSetting("APPLE_PAY_DOMAIN_ASSOCIATION", f"file {raw!r} is empty")
+    return content
+
+
+def parse_publishable_key(raw: str) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("pk_live_", "pk_test_")):
+        # A secret key here would be published on a web page: refuse to start instead.
+        raise InvalidSetting(
+            "STRIPE_PUBLISHABLE_KEY", "must be a publishable key (pk_live_… or pk_test_…)"
+        )
+    return raw

@@ -22,6 +22,9 @@ HANDLED_EVENT_TYPES = (
     "charge.succeeded",
     "charge.failed",
     "charge.refunded",
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
 )
 
 _INTENT_STATUS = {
@@ -67,6 +70,8 @@ def normalize_event(
     }
     if event_type.startswith("payment_intent."):
         return _from_intent(obj, _INTENT_STATUS[event_type], common, success_time=created)
+    if event_type.startswith("checkout.session."):
+        return _from_session(obj, event_type, common, created)
     return _from_charge(obj, event_type, common, success_time=created)
 
 
@@ -222,6 +227,48 @@ def _from_charge(
         card_brand=method.card_brand,
         card_last4=method.card_last4,
         failure_message=failure,
+    )
+
+
+def _from_session(
+    session: dict[str, Any], event_type: str, common: dict[str, Any], created: int | float
+) -> PaymentUpdate | Ignored:
+    """A Checkout Session (Checkout redirect or Payment Link), keyed by its PaymentIntent.
+
+    It says who paid (the name typed on Checkout, the Customer it created) but not how: paid
+    with stays with the charge's events. `checkout.session.completed` with payment_status
+    `unpaid` is a delayed method (a bank debit) still on its way, never a success
+    (https://docs.stripe.com/checkout/fulfillment).
+    """
+    intent_id = id_of(session.get("payment_intent"))
+    if not intent_id:
+        # setup or subscription mode, or a session with nothing to pay: no payment to record.
+        return Ignored(f"checkout session in mode {session.get('mode')!r} has no payment intent")
+    payment_status = session.get("payment_status")
+    if event_type == "checkout.session.async_payment_failed":
+        status = PaymentStatus.FAILED
+    elif event_type == "checkout.session.async_payment_succeeded" or payment_status == "paid":
+        status = PaymentStatus.SUCCEEDED
+    elif payment_status == "unpaid":
+        status = PaymentStatus.PROCESSING
+    else:
+        return Ignored(f"checkout session payment_status {payment_status!r} is not a payment")
+    details = session.get("customer_details")
+    metadata = session.get("metadata")
+    first_name = _text(metadata.get("first_name")) if isinstance(metadata, dict) else None
+    return PaymentUpdate(
+        **common,
+        payment_intent_id=intent_id,
+        status=status,
+        amount=_int(session.get("amount_total")),
+        amount_refunded=0,
+        currency=_currency(session.get("currency")),
+        customer_id=id_of(session.get("customer")),
+        first_name=first_name
+        or (first_word(details.get("name")) if isinstance(details, dict) else None),
+        # Provisional (not a charge's or intent's success event): the charge's time wins.
+        paid_on=from_unix(created) if status is PaymentStatus.SUCCEEDED else None,
+        # The reason is the PaymentIntent's (last_payment_error), said by its own event.
     )
 
 

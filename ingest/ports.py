@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from ingest.orders import Order
 from payments.message import PaymentUpdate
 from servicekit.publishing import Publisher
 
@@ -39,6 +40,17 @@ class StripeGateway(Protocol):
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
         """The PaymentIntent with `latest_charge` and `customer` expanded."""
+        ...
+
+    def create_checkout_session(
+        self,
+        order: Order,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        """Create a hosted Checkout Session in payment mode that always creates a Customer and
+        carries `order.metadata` on the session and on its PaymentIntent; return it."""
         ...
 
     def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:

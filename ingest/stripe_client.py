@@ -13,6 +13,7 @@ from typing import Any
 
 import stripe
 
+from ingest.orders import Order
 from ingest.ports import StripeFailure
 
 # The version webhook endpoints are registered with, so that pushed and pulled objects agree.
@@ -79,6 +80,44 @@ class StripeApiGateway:
         return self._call(
             lambda: self._client.v1.payment_intents.retrieve(
                 payment_intent_id, params={"expand": ["latest_charge", "customer"]}
+            )
+        )
+
+    def create_checkout_session(
+        self,
+        order: Order,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        # https://docs.stripe.com/api/checkout/sessions/create: price_data instead of a Price
+        # object, so that the catalog stays the one source of amounts.
+        params: Any = {
+            "mode": "payment",
+            "customer_creation": "always",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": order.currency,
+                        "unit_amount": order.product.amount,
+                        "product_data": {"name": order.product.name},
+                    },
+                    "quantity": order.quantity,
+                }
+            ],
+            "metadata": order.metadata(),
+            "payment_intent_data": {
+                "metadata": order.metadata(),
+                "description": order.description,
+            },
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        if order.email:
+            params["customer_email"] = order.email
+        return self._call(
+            lambda: self._client.v1.checkout.sessions.create(
+                params=params, options=_options(idempotency_key)
             )
         )
 

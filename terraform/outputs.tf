@@ -22,3 +22,13 @@ output "build_source_bucket" {
   description = "Staging bucket for gcloud builds submit --gcs-source-staging-dir gs://BUCKET/source."
   value       = google_storage_bucket.build_source.name
 }
+
+output "checkout_dns_records" {
+  description = "DNS records to create at the registrar for checkout_domain (empty when it is not set). Google issues the certificate once they resolve."
+  value       = var.checkout_domain == "" ? [] : google_cloud_run_domain_mapping.checkout[0].status[0].resource_records
+}
+
+output "checkout_url" {
+  description = "ingest's own payment page on checkout_domain, for a Wix button or link (add ?product=<id>); null when checkout_domain is not set."
+  value       = var.checkout_domain == "" ? null : "https://${var.checkout_domain}/checkout"
+}

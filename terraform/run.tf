@@ -60,6 +60,15 @@ resource "google_cloud_run_v2_service" "ingest" {
         name  = "RECONCILE_AUDIENCE"
         value = local.reconcile_audience
       }
+      # ingest's own payment page and Apple Pay's file, for checkout_domain (empty: both off).
+      env {
+        name  = "STRIPE_PUBLISHABLE_KEY"
+        value = var.stripe_publishable_key
+      }
+      env {
+        name  = "APPLE_PAY_DOMAIN_ASSOCIATION"
+        value = var.apple_pay_domain_association
+      }
       env {
         name  = "RECONCILE_SERVICE_ACCOUNT"
         value = google_service_account.scheduler.email

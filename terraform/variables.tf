@@ -201,3 +201,36 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "checkout_domain" {
+  description = "Optional subdomain the merchant controls (e.g. pay.example.com) mapped to ingest, which serves its own payment page there (GET /checkout) and Apple Pay's domain association file: the way to offer Apple Pay with the embedded element (docs/wallets.md). Empty: no mapping. The domain must first be verified in Google Search Console by the identity that applies, and its origin (https://<domain>) must be in allowed_origins."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.checkout_domain == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.checkout_domain))
+    error_message = "checkout_domain must be a lowercase host name such as pay.example.com (no scheme, path or port), or empty."
+  }
+}
+
+variable "stripe_publishable_key" {
+  description = "Publishable key (pk_live_… or pk_test_…, not a secret) for ingest's own payment page GET /checkout. Empty: no such page."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.stripe_publishable_key == "" || can(regex("^pk_(live|test)_[A-Za-z0-9]+$", var.stripe_publishable_key))
+    error_message = "stripe_publishable_key must be a publishable key (pk_live_… or pk_test_…), never a secret key, or empty."
+  }
+}
+
+variable "apple_pay_domain_association" {
+  description = "Content of the apple-developer-merchantid-domain-association file from the Stripe Dashboard (Settings → Payment method domains), served by ingest at /.well-known/apple-developer-merchantid-domain-association on checkout_domain. Not a secret. Empty: that path answers 404."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = length(var.apple_pay_domain_association) <= 32768 && !startswith(var.apple_pay_domain_association, "/")
+    error_message = "apple_pay_domain_association must be the file's content (at most 32 KiB, Cloud Run's limit for one variable), not a path."
+  }
+}

@@ -138,6 +138,34 @@ class FakeStripe:
             raise StripeFailure("not_found", f"No such payment_intent: '{payment_intent_id}'", 404)
         return copy.deepcopy(self.intents[payment_intent_id])
 
+    def create_checkout_session(
+        self, order: Any, success_url: str, cancel_url: str, idempotency_key: str | None
+    ) -> dict[str, Any]:
+        self._maybe_fail("create_checkout_session")
+        if idempotency_key and idempotency_key in self.replies:
+            return copy.deepcopy(self.replies[idempotency_key])
+        session_id = f"cs_test_{len(self.sessions) + 1}"
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "amount_total": order.amount,
+            "currency": order.currency,
+            "customer_creation": "always",
+            "customer_email": order.email,
+            "metadata": order.metadata(),
+            "payment_intent_data": {"metadata": order.metadata()},
+            "mode": "payment",
+            "payment_intent": None,
+            "status": "open",
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        }
+        self.sessions[session_id] = session
+        if idempotency_key:
+            self.replies[idempotency_key] = copy.deepcopy(session)
+        return copy.deepcopy(session)
+
     def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
         from ingest.ports import StripeFailure
 

@@ -5,11 +5,13 @@
 //   #paymentStatus  a Text element that tells the customer what is happening
 // Settings live in public/payment-config.js.
 import wixLocationFrontend from 'wix-location-frontend';
+import wixWindowFrontend from 'wix-window-frontend';
 import { fetch } from 'wix-fetch';
 import { PAYMENT_CONFIG } from 'public/payment-config.js';
 
-// What Stripe appends to the return_url after a redirect-based method (bank, some wallets, 3DS).
-const STRIPE_RETURN_PARAMS = ['payment_intent', 'payment_intent_client_secret', 'redirect_status'];
+// What Stripe appends to the return_url after a redirect-based method (bank, some wallets, 3DS),
+// or to the success_url of a Checkout Session (mode 'redirect').
+const STRIPE_RETURN_PARAMS = ['payment_intent', 'payment_intent_client_secret', 'redirect_status', 'checkout_session_id'];
 
 const METHOD_LABELS = {
   card: 'card',
@@ -30,6 +32,17 @@ const METHOD_LABELS = {
 };
 
 $w.onReady(function () {
+  // Wix runs onReady twice on a first visit: on its server ("backend"), then in the browser.
+  // Verifying, creating payments and starting the form are effects: browser only.
+  // https://dev.wix.com/docs/velo/apis/wix-window-frontend/rendering/env
+  if (wixWindowFrontend.rendering.env !== 'browser') return;
+  const checkoutSessionId = wixLocationFrontend.query.checkout_session_id;
+  if (checkoutSessionId) {
+    // Back from Stripe Checkout (mode 'redirect'): ask how the session's payment ended.
+    $w('#paymentForm').collapse();
+    showOutcome(null, { checkoutSessionId });
+    return;
+  }
   const paymentIntentId = wixLocationFrontend.query.payment_intent;
   if (paymentIntentId) {
     // Back from Stripe: the form stays closed until we know how the payment ended.
@@ -48,6 +61,8 @@ function startForm() {
   form.setAttribute('ingest-url', PAYMENT_CONFIG.ingestUrl);
   form.setAttribute('publishable-key', PAYMENT_CONFIG.publishableKey);
   form.setAttribute('quantity', String(PAYMENT_CONFIG.quantity || 1));
+  // 'embedded' (default): the Payment Element here; 'redirect': a button to Stripe Checkout.
+  form.setAttribute('mode', PAYMENT_CONFIG.mode || 'embedded');
   if (PAYMENT_CONFIG.appearance) form.setAttribute('appearance', JSON.stringify(PAYMENT_CONFIG.appearance));
   // A signed-in member's name could go here: form.setAttribute('first-name', name);
   form.setAttribute('product', PAYMENT_CONFIG.product); // last: it starts the form
@@ -68,14 +83,14 @@ function listenTo(form) {
 }
 
 // Asks ingest (which asks Stripe) how the payment ended; it also records it in the collection.
-async function showOutcome(paymentIntentId, { paid = false } = {}) {
+async function showOutcome(paymentIntentId, { paid = false, checkoutSessionId = null } = {}) {
   if (!paid) setStatus('Checking your payment…');
   let result;
   try {
     const response = await fetch(`${PAYMENT_CONFIG.ingestUrl}/v1/payments/verify`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ payment_intent_id: paymentIntentId }),
+      body: JSON.stringify(checkoutSessionId ? { checkout_session_id: checkoutSessionId } : { payment_intent_id: paymentIntentId }),
     });
     if (!response.ok) throw new Error(`verify answered ${response.status}`);
     result = await response.json();

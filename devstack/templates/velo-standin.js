@@ -30,7 +30,8 @@ function $w(selector) {
 
 $w.onReady = (callback) => {
   // Module scripts run after the document is parsed: the page is as ready as Velo's.
-  Promise.resolve().then(callback);
+  // __veloOnReadyDone lets a test wait until the page code's onReady has returned.
+  Promise.resolve().then(callback).finally(() => { globalThis.__veloOnReadyDone = true; });
 };
 
 globalThis.$w = $w;

@@ -72,6 +72,7 @@ class IngestStandIn:
         }
     )
     intents: list[IntentRequest] = field(default_factory=list)
+    sessions: list[IntentRequest] = field(default_factory=list)  # POST /v1/checkout-sessions
     verifies: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -81,6 +82,7 @@ class IngestStandIn:
             self.delay_seconds = 0.0
             self.fail_with = []
             self.intents.clear()
+            self.sessions.clear()
             self.verifies.clear()
 
     @property
@@ -115,6 +117,15 @@ def _handler(standin: IngestStandIn) -> type[BaseHTTPRequestHandler]:
             self.send_header("Access-Control-Max-Age", "0")
             self.end_headers()
 
+        def do_GET(self) -> None:
+            # "Stripe Checkout": the page a redirect lands on.
+            data = b"<!doctype html><title>Stripe Checkout stand-in</title><h1>Checkout</h1>"
+            self.send_response(200 if self.path.startswith("/c/pay/cs_test_") else 404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -146,6 +157,25 @@ def _handler(standin: IngestStandIn) -> type[BaseHTTPRequestHandler]:
                         "payment_intent_id": f"pi_test{n}",
                         "amount": 1999 * int(body.get("quantity") or 1),
                         "currency": "usd",
+                    },
+                )
+            elif self.path == "/v1/checkout-sessions":
+                with standin.lock:
+                    standin.sessions.append(
+                        IntentRequest(
+                            self.headers.get("Origin"),
+                            self.headers.get("Idempotency-Key"),
+                            self.headers.get("Content-Type"),
+                            body,
+                        )
+                    )
+                    n = len(standin.sessions)
+                # Stripe's URL is checkout.stripe.com; here a local page plays Checkout.
+                self._json(
+                    200,
+                    {
+                        "url": f"{standin.url}/c/pay/cs_test_{n}",
+                        "checkout_session_id": f"cs_test_{n}",
                     },
                 )
             elif self.path == "/v1/payments/verify":

@@ -9,13 +9,22 @@
 // root, a key that is not pk_…, a client secret that is not pi_…_secret_…, and a confirm
 // without an absolute return_url.
 //
+// Like Stripe.js on API 2025-09-30.clover, it refuses (loaderror) a client secret whose intent
+// is succeeded, processing, requires_capture or canceled: the ones it confirmed to those states,
+// and those a test lists in finishedSecrets
+// (https://docs.stripe.com/changelog/clover/2025-09-30/client-secret-reuse).
+//
 // Tests script it through window.__stripeScript (set before the page loads):
-//   {confirmResults: [{error: {...}} | {paymentIntent: {...}}, ...], confirmDelayMs: 100}
+//   {confirmResults: [{error: {...}} | {paymentIntent: {...}}, ...], confirmDelayMs: 100,
+//    finishedSecrets: ['pi_…_secret_…']}
 // and read what happened from window.__stripeCalls.
 (function () {
   'use strict';
   var calls = (window.__stripeCalls = []);
   var script = window.__stripeScript || {};
+  var finished = {};
+  (script.finishedSecrets || []).forEach(function (secret) { finished[secret] = true; });
+  var FINAL = ['succeeded', 'processing', 'requires_capture', 'canceled'];
 
   function IntegrationError(message) {
     var error = new Error(message);
@@ -61,6 +70,19 @@
       '</div>';
     this._mounted = node;
     var self = this;
+    if (finished[this._elements._options.clientSecret]) {
+      setTimeout(function () {
+        self._fire('loaderror', {
+          elementType: 'payment',
+          error: {
+            type: 'invalid_request_error',
+            code: 'payment_intent_unexpected_state',
+            message: 'This PaymentIntent is in a state that cannot be used to initialize Elements.',
+          },
+        });
+      }, 50);
+      return;
+    }
     setTimeout(function () { self._fire('ready', { elementType: 'payment' }); }, 50);
   };
   PaymentElement.prototype.destroy = function () {
@@ -114,6 +136,8 @@
     var id = secret.slice(0, secret.indexOf('_secret_'));
     var result = next || { paymentIntent: { status: 'succeeded' } };
     if (result.paymentIntent) result = { paymentIntent: Object.assign({ id: id, object: 'payment_intent' }, result.paymentIntent) };
+    var reached = result.paymentIntent || (result.error && result.error.payment_intent) || {};
+    if (FINAL.indexOf(reached.status) >= 0) finished[secret] = true;
     // A test may let "Stripe's servers" record the confirmation (window.__stripeConfirmHook,
     // exposed by Playwright) before the browser hears the answer, as the real Stripe would.
     var recorded = window.__stripeConfirmHook && result.paymentIntent ? window.__stripeConfirmHook(id, result.paymentIntent.status) : Promise.resolve();

@@ -15,6 +15,7 @@ from devstack.stripe_fixtures import Payment, event
 from ingest.app import create_app
 from ingest.config import IngestConfig, Product
 from ingest.normalize import HANDLED_EVENT_TYPES
+from ingest.orders import parse_order
 from ingest.ports import StripeFailure
 from ingest.reconcile import reconcile
 from ingest.registration import register_webhook
@@ -30,7 +31,7 @@ SERVICE_PERMISSIONS = [
     "rak_customer_write",
     "rak_payment_intent_write",
     "rak_charge_read",
-    "rak_checkout_session_read",
+    "rak_checkout_session_write",
     "rak_event_read",
 ]
 
@@ -262,12 +263,20 @@ def test_verify_of_an_unknown_payment_is_404(client, standin):
 # --- reconcile ------------------------------------------------------------------------------
 def test_reconcile_over_several_pages_publishes_each_event_once(gateway, standin, publisher):
     now = 1_800_000_000
+
+    def payload(event_type: str, payment: Payment) -> dict:
+        if event_type.startswith("checkout.session."):
+            return payment.checkout_session()
+        if event_type.startswith("payment_intent."):
+            return payment.intent("succeeded")
+        return payment.charge()
+
     handled = [
         event(
             HANDLED_EVENT_TYPES[i % len(HANDLED_EVENT_TYPES)],
-            Payment(intent_id=f"pi_{i:04d}").intent("succeeded")
-            if i % len(HANDLED_EVENT_TYPES) < 4
-            else Payment(intent_id=f"pi_{i:04d}").charge(),
+            payload(
+                HANDLED_EVENT_TYPES[i % len(HANDLED_EVENT_TYPES)], Payment(intent_id=f"pi_{i:04d}")
+            ),
             created=now - 1000 + i,
             event_id=f"evt_{i:04d}",
         )
@@ -323,6 +332,13 @@ def test_a_restricted_key_with_the_readme_permissions_does_everything_the_servic
     assert (
         gateway.retrieve_checkout_session(session["id"])["payment_intent"]["status"] == "succeeded"
     )
+    order = parse_order(
+        {"first_name": "Ada", "product": "tee"}, {"tee": Product("tee", "T-shirt", 1999, "usd")}
+    )
+    created = gateway.create_checkout_session(
+        order, "https://x.example/?id=1", "https://x.example/", None
+    )
+    assert created["id"].startswith("cs_test_")
     assert reconcile(gateway, publisher, created_gte=0).published >= 2
     with pytest.raises(StripeFailure) as caught:  # register-webhook needs its own permission
         gateway.create_webhook_endpoint("https://x.example/webhooks/stripe", ["charge.failed"], "d")

@@ -15,6 +15,10 @@
  *   layout           optional: accordion (default, fits a phone) or tabs
  *   return-url       optional: where redirect-based methods come back; default this page
  *   locale           optional: Stripe.js locale, default auto
+ *   mode             optional: embedded (default) is Stripe's Payment Element on this page;
+ *                    redirect shows a pay button that sends the customer to Stripe Checkout,
+ *                    where Apple Pay and Google Pay show without any domain registration, and
+ *                    back to this page (return-url) with ?checkout_session_id=cs_…
  *
  * Events (Velo: $w('#paymentForm').on(name, (event) => event.detail)):
  *   ready       {payment_intent_id, amount, currency}   the form can be paid
@@ -22,6 +26,7 @@
  *                                                       'pending' (bank payments: days, not seconds)
  *   succeeded   {payment_intent_id, amount, currency}   paid
  *   failed      {message, code, retryable, payment_intent_id}  message is for the customer
+ *   redirecting {checkout_session_id, url}              mode=redirect: leaving for Stripe Checkout
  *
  * The element renders into the light DOM on purpose: Stripe Elements refuse to mount inside a
  * shadow root (their iframes must be reachable from the page), and wallets (Apple Pay, Google
@@ -57,7 +62,37 @@
       'The payment form could not load. Check your connection, allow js.stripe.com if you use a content blocker, and reload the page.',
     unexpected: 'Something went wrong with your payment. You have not been charged; please try again.',
     pending: 'Your payment is processing. We will confirm it as soon as your bank does.',
+    checkout: 'Continue to secure checkout',
+    redirecting: 'Taking you to Stripe Checkout…',
   };
+
+  // PaymentIntent states Stripe.js refuses to initialize Elements with (API 2025-09-30.clover:
+  // https://docs.stripe.com/changelog/clover/2025-09-30/client-secret-reuse). An intent seen in
+  // one of them is never mounted again, by any form on the page: a new one is asked for.
+  var FINAL_STATUSES = ['succeeded', 'processing', 'requires_capture', 'canceled'];
+  var finishedIntents = {};
+
+  // Query parameters Stripe adds on the way back; the return URL of a new attempt drops them.
+  var RETURN_PARAMS = ['payment_intent', 'payment_intent_client_secret', 'redirect_status', 'checkout_session_id'];
+
+  // One JSON POST to ingest with an Idempotency-Key and a timeout: {status, ok, data}.
+  function postToIngest(url, body, key) {
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) controller.abort(); }, INGEST_TIMEOUT_MS);
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, ok: response.ok, data: data };
+        });
+      })
+      .finally(function () { clearTimeout(timer); });
+  }
 
   var stripeJsPromise = null;
   var stripeInstances = {};
@@ -147,7 +182,7 @@
     TAG + ' .spf-note{margin:0;font-size:13px;color:#6b7280;text-align:center;}',
   ].join('\n');
 
-  var OBSERVED = ['ingest-url', 'publishable-key', 'product', 'first-name', 'email', 'quantity', 'appearance', 'layout', 'return-url', 'locale'];
+  var OBSERVED = ['ingest-url', 'publishable-key', 'product', 'first-name', 'email', 'quantity', 'appearance', 'layout', 'return-url', 'locale', 'mode'];
 
   class StripePaymentForm extends HTMLElement {
     static get observedAttributes() {
@@ -244,6 +279,7 @@
         quantity: quantity > 0 ? quantity : 1,
         layout: this.getAttribute('layout') === 'tabs' ? 'tabs' : 'accordion',
         locale: this.getAttribute('locale') || 'auto',
+        redirect: this.getAttribute('mode') === 'redirect',
       };
     }
 
@@ -279,6 +315,15 @@
     _start() {
       if (this._busy || this._state === 'succeeded') return;
       var config = this._config();
+      if (config.redirect) {
+        // Stripe Checkout takes the payment on its own page: no Stripe.js, no key needed here.
+        if (!config.ingestUrl || !config.product) this._setState('idle');
+        else if (this._state === 'idle') {
+          if (config.firstName) this._nameInput.value = config.firstName;
+          this._setState('details');
+        }
+        return;
+      }
       if (!config.ingestUrl || !config.publishableKey || !config.product) {
         this._setState('idle');
         return;
@@ -304,7 +349,8 @@
       this._skeleton.hidden = !(state === 'idle' || (state === 'creating' && this._nameBlock.hidden));
       this._mountPoint.hidden = !(state === 'mounting' || state === 'ready' || state === 'confirming' || state === 'succeeded');
       button.hidden = state === 'idle';
-      if (state === 'details') label = TEXT.continue;
+      if (state === 'details') label = this._config().redirect ? TEXT.checkout : TEXT.continue;
+      else if (state === 'redirecting') { label = TEXT.redirecting; spinning = true; disabled = true; }
       else if (state === 'creating') { label = TEXT.preparing; spinning = true; disabled = true; }
       else if (state === 'mounting') { label = this._payLabel(); disabled = true; }
       else if (state === 'ready') label = this._payLabel();
@@ -352,7 +398,8 @@
     _onSubmit() {
       // One click, one action: a second click (or Enter) while something runs does nothing.
       if (this._busy) return;
-      if (this._state === 'details' || (this._state === 'error' && !this._intent)) this._createIntent();
+      if (this._config().redirect && (this._state === 'details' || this._state === 'error')) this._redirect();
+      else if (this._state === 'details' || (this._state === 'error' && !this._intent)) this._createIntent();
       else if (this._state === 'error' && this._intent) this._mount();
       else if (this._state === 'ready') this._confirm();
     }
@@ -419,6 +466,49 @@
         });
     }
 
+    // mode=redirect: ingest makes a Checkout Session (amount from its catalog) and the customer
+    // goes to Stripe's page; Stripe sends them back to return_url with checkout_session_id.
+    _redirect() {
+      var config = this._config();
+      var firstName = (this._nameInput.value || config.firstName).trim();
+      if (!firstName) {
+        this._setState('details');
+        this._showMessage('error', TEXT.needFirstName);
+        this._nameInput.focus();
+        return;
+      }
+      this._busy = true;
+      this._clearMessage();
+      this._setState('redirecting');
+      var body = { first_name: firstName, product: config.product, quantity: config.quantity, return_url: this._returnUrl() };
+      if (config.email) body.email = config.email;
+      var self = this;
+      postToIngest(config.ingestUrl + '/v1/checkout-sessions', body, idempotencyKey())
+        .then(function (result) {
+          var data = result.data || {};
+          if (result.ok && data.url && data.checkout_session_id) {
+            self._emit('redirecting', { checkout_session_id: data.checkout_session_id, url: data.url });
+            window.location.assign(data.url);
+            return; // busy until the page goes: a second click must not make a second session
+          }
+          self._busy = false;
+          self._setState(result.ok ? 'error' : result.status === 400 && data.field === 'first_name' ? 'details' : 'error');
+          self._fail(result.ok ? TEXT.unavailable : self._ingestMessage(result), result.ok ? 'ingest_bad_response' : 'ingest_' + result.status, result.status !== 400 || data.field === 'first_name');
+        })
+        .catch(function () {
+          self._busy = false;
+          self._setState('error');
+          self._fail(TEXT.offline, 'network', true);
+        });
+    }
+
+    // Records an intent Stripe says is final; true when it is (the caller drops it).
+    _finish(intentId, status) {
+      if (!intentId || FINAL_STATUSES.indexOf(status) < 0) return false;
+      finishedIntents[intentId] = true;
+      return true;
+    }
+
     _ingestMessage(result) {
       var status = result.status;
       var data = result.data || {};
@@ -434,6 +524,12 @@
     _mount() {
       var self = this;
       var config = this._config();
+      if (finishedIntents[this._intent.payment_intent_id]) {
+        // Stripe.js would refuse it (and it is paid or closed): ask ingest for a new one.
+        this._resetIntent();
+        this._createIntent();
+        return;
+      }
       this._busy = true;
       this._setState('mounting');
       loadStripeJs()
@@ -464,6 +560,12 @@
             if (self._state === 'ready' && self._message.getAttribute('data-kind') === 'error') self._clearMessage();
           });
           self._paymentElement.on('loaderror', function (event) {
+            var error = (event && event.error) || {};
+            // Stripe.js refused this intent's client secret for its state: the next try gets a new one.
+            if (error.code === 'payment_intent_unexpected_state') {
+              self._finish(self._intent.payment_intent_id, 'canceled');
+              self._resetIntent();
+            }
             self._busy = false;
             self._setState('error');
             self._fail(customerMessage(event && event.error), 'loaderror', true);
@@ -496,12 +598,14 @@
           if (result.error) {
             var error = result.error;
             // The intent already left the payable states (paid elsewhere, canceled): start over.
-            if (error.code === 'payment_intent_unexpected_state') self._resetIntent();
+            var errorIntent = error.payment_intent || {};
+            if (self._finish(intent.payment_intent_id, errorIntent.status) || error.code === 'payment_intent_unexpected_state') self._resetIntent();
             self._setState(self._intent ? 'ready' : 'error');
             self._fail(customerMessage(error), error.decline_code || error.code || error.type, true);
             return;
           }
           var pi = result.paymentIntent || {};
+          self._finish(intent.payment_intent_id, pi.status);
           if (pi.status === 'succeeded' || pi.status === 'requires_capture') {
             self._setState('succeeded');
             self._clearMessage();
@@ -532,7 +636,7 @@
       if (configured) return configured;
       // This page, without the query Stripe adds on a previous return.
       var url = new URL(window.location.href);
-      ['payment_intent', 'payment_intent_client_secret', 'redirect_status'].forEach(function (name) {
+      RETURN_PARAMS.forEach(function (name) {
         url.searchParams.delete(name);
       });
       url.hash = '';

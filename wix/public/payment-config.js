@@ -9,6 +9,10 @@ export const PAYMENT_CONFIG = {
   // A product id of ingest's CATALOG: the price lives on the server, never on the page.
   product: 'tee',
   quantity: 1,
+  // 'embedded': Stripe's Payment Element on this page (card, Google Pay, Link; Apple Pay only
+  // on a domain registered with Stripe, which a Wix-hosted domain cannot be: docs/wallets.md).
+  // 'redirect': a button to Stripe Checkout, where Apple Pay and Google Pay always show.
+  mode: 'embedded',
   // Stripe's Appearance API: https://docs.stripe.com/elements/appearance-api
   appearance: {
     theme: 'stripe',
