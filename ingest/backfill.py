@@ -50,7 +50,8 @@ STRIPE_READS_PER_SECOND = {"live": 100.0, "test": 25.0}
 # The share of it the backfill takes: ingest serves payments on the same account meanwhile.
 STRIPE_SHARE = 0.5
 # Wix Data allows a site 3,000 reads and 1,500 writes a minute, shared with the site's own
-# pages. A backfilled payment costs the writer one read and (new record) one write: 5 a second
+# pages, datasets and CMS ("About Data Feature Limitations", https://dev.wix.com/docs/
+# develop-websites-sdk/maintain-your-site/scale-your-site/about-data-feature-limitations). A backfilled payment costs the writer one read and (new record) one write: 5 a second
 # is 300 of each a minute, a fifth of the site's writes.
 DEFAULT_PUBLISH_PER_SECOND = 5.0
 MAX_STRIPE_ATTEMPTS = 8
