@@ -251,3 +251,21 @@ def test_an_unfinished_checkpoint_is_not_started_over(tmp_path):
     )
     assert result.returncode == 2
     assert "--resume" in result.stderr and "delete the file" in result.stderr
+
+
+def test_a_key_that_may_not_read_charges_exits_1_naming_the_permission(standin, tmp_path):
+    seed(standin, 3)
+    standin.post("restricted_keys", {"rk_test_nocharges": ["rak_payment_intent_read"]})
+    result = backfill_command(
+        "--since",
+        "2022-01-01",
+        "--until",
+        "2025-01-01",
+        "--dry-run",
+        STRIPE_API_BASE=standin.url,
+        STRIPE_SECRET_KEY="rk_test_nocharges",
+        GOOGLE_CLOUD_PROJECT="local-project",
+    )
+    assert result.returncode == 1
+    assert "could not be listed (permission)" in result.stderr
+    assert "rak_charge_read" in result.stderr

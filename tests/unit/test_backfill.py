@@ -363,3 +363,11 @@ def test_a_stop_asked_for_while_backing_off_from_stripe_ends_the_run_at_once(tmp
     )
     report = job.run()
     assert report.interrupted and len(pages.calls) == 1
+
+
+def test_a_malformed_payment_intent_is_skipped_and_counted_the_others_published():
+    broken = {**intent(1), "currency": None}
+    publisher = FakePublisher()
+    _, report = run(FakePages([intent(0), broken, intent(2)]), publisher, Clock())
+    assert report.malformed == 1 and report.skipped == 1
+    assert sorted(p.ordering_key for p in publisher.published) == ["pi_0000", "pi_0002"]
