@@ -5,11 +5,12 @@ PaymentIntent list over HTTP: what the adapter sends, how the list pages, 429 ba
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import requests
 
 from bench.backfill_run import day
 from devstack import processes
+from ingest.__main__ import main as ingest_main
 from ingest.backfill import Backfill, BackfillRange, Options
 from ingest.ports import StripeFailure
 from ingest.stripe_client import StripeApiGateway
@@ -219,11 +221,26 @@ def test_the_list_refuses_what_stripe_refuses(standin, query, message):
     assert message in response.json()["error"]["message"]
 
 
-def test_help_names_every_option():
-    result = backfill_command("--help")
-    assert result.returncode == 0
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., int]]:
+    """`python -m ingest backfill …` in this process, for the refusals that happen before any
+    client is built (no interpreter start per case); the root logger is put back after."""
+    for name in [k for k in os.environ if k.startswith(("STRIPE_", "GOOGLE_", "PUBSUB_"))]:
+        monkeypatch.delenv(name)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield lambda *args: ingest_main(["backfill", *args])
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_help_names_every_option(in_process, capsys):
+    with pytest.raises(SystemExit) as done:
+        in_process("--help")
+    assert done.value.code == 0
+    out = capsys.readouterr().out
     for word in ("--since", "--until", "--dry-run", "--resume", "--checkpoint", "--rate"):
-        assert word in result.stdout
+        assert word in out
 
 
 @pytest.mark.parametrize(
@@ -235,22 +252,22 @@ def test_help_names_every_option():
         (["--since", "2024-01-01", "--resume"], "nothing to resume"),
     ],
 )
-def test_bad_arguments_are_refused_before_any_call(tmp_path, args, message):
-    result = backfill_command(*args, "--checkpoint", str(tmp_path / "cp.json"))
-    assert result.returncode == 2
-    assert message in result.stderr
+def test_bad_arguments_are_refused_before_any_call(in_process, capsys, tmp_path, args, message):
+    assert in_process(*args, "--checkpoint", str(tmp_path / "cp.json")) == 2
+    assert message in capsys.readouterr().err
 
 
-def test_an_unfinished_checkpoint_is_not_started_over(tmp_path):
+def test_an_unfinished_checkpoint_is_not_started_over(in_process, capsys, tmp_path):
     checkpoint = tmp_path / "cp.json"
     checkpoint.write_text(
         json.dumps({"since": SINCE, "until": UNTIL, "cursor": "pi_1", "version": 1})
     )
-    result = backfill_command(
+    code = in_process(
         "--since", "2022-01-01", "--until", "2025-01-01", "--checkpoint", str(checkpoint)
     )
-    assert result.returncode == 2
-    assert "--resume" in result.stderr and "delete the file" in result.stderr
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--resume" in err and "delete the file" in err
 
 
 def test_a_key_that_may_not_read_charges_exits_1_naming_the_permission(standin, tmp_path):
