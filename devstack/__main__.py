@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from devstack import processes, samples
+from devstack.bridge_env import bridge_env
 from devstack.stack import PORT_NAMES, Stack, StackConfig, load_state
 from payments.methods import label
 
@@ -117,11 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("send", help="send signed sample payments through the running stack")
     env_cmd = sub.add_parser(
         "env",
-        help="print `export` lines so that ingest's or writer's commands talk to the running stack",
+        help="print `export` lines so that ingest's, writer's or bridge's commands talk to the "
+        "running stack",
         description="Prints the environment a service of the running stack has, as shell export "
         'lines: eval "$(python -m devstack env writer)" && python -m writer redrive',
     )
-    env_cmd.add_argument("service", choices=["ingest", "writer"])
+    env_cmd.add_argument("service", choices=["ingest", "writer", "bridge"])
     args = parser.parse_args(argv)
     if args.command == "env":
         return print_env(args.service)
@@ -135,11 +137,14 @@ def print_env(service: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     stack = Stack(config)
-    env = stack.ingest_env() if service == "ingest" else stack.writer_env()
+    if service == "bridge":
+        env = bridge_env(stack)
+    else:
+        env = stack.ingest_env() if service == "ingest" else stack.writer_env()
     for name in sorted(env):
         if name.startswith(
             ("GOOGLE_", "PUBSUB_", "STRIPE_", "WIX_", "PUSH_", "CATALOG", "ALLOWED_")
-        ):
+        ) or name in ("INGEST_URL", "WRITER_URL", "SMOKE_ORIGIN"):
             print(f"export {name}={shlex.quote(env[name])}")
     return 0
 

@@ -45,6 +45,8 @@ class StackConfig:
     # Without a real STRIPE_SECRET_KEY, ingest talks to the local Stripe stand-in.
     stripe_standin_port: int = 8088
     stripe_publishable_key: str = ""
+    # The signing secret of the stand-in's webhook endpoint for ingest (set at start).
+    stripe_endpoint_secret: str = ""
     wix_api_key: str = "local-wix-api-key"
     wix_site_id: str = "local-wix-site"
     collection_id: str = "Payments"
@@ -131,7 +133,9 @@ class Stack:
         env = self.base_env()
         env.update(
             PORT=str(c.ingest_port),
-            STRIPE_WEBHOOK_SECRET=c.webhook_secret,
+            STRIPE_WEBHOOK_SECRET=",".join(
+                filter(None, (c.webhook_secret, c.stripe_endpoint_secret))
+            ),
             STRIPE_SECRET_KEY=c.stripe_secret_key,
             ALLOWED_ORIGINS=f"{c.page_origins},{c.checkout_origins}",
             CATALOG=c.catalog,
@@ -202,6 +206,7 @@ class Stack:
             self.setup_collection()
             if c.uses_stripe_standin:
                 self.start_stripe_standin()
+                self.register_stripe_webhook()
             self.start_ingest()
             self.start_checkout()
         except BaseException:
@@ -248,6 +253,13 @@ class Stack:
             env,
             self.config.stripe_standin_url,
         )
+
+    def register_stripe_webhook(self) -> None:
+        """As deploy.md registers ingest's endpoint with Stripe: the stand-in then delivers its
+        events to ingest, signed with the endpoint's secret, which ingest is given."""
+        from devstack.bridge_env import register_webhook_endpoint
+
+        self.config.stripe_endpoint_secret = register_webhook_endpoint(self.config)
 
     def start_ingest(self) -> processes.Service:
         return self.gunicorn(

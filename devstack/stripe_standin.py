@@ -12,8 +12,10 @@ executing (injected 5xx, 429, authentication and validation errors) are not save
 
 Endpoints: POST /v1/customers, POST /v1/payment_intents, GET /v1/payment_intents/{id},
 GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; POST
-/v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py;
-GET /v1/payment_intents (and seeding past payments) in devstack/stripe_payment_intents_list.py.
+/v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py; in
+modules of their own too: the rest of webhook endpoints, payment method domains, confirming a
+PaymentIntent with a test payment method, the signed delivery of events to webhook endpoints, and
+listing PaymentIntents (and seeding past payments: devstack/stripe_payment_intents_list.py).
 
 Controls (not Stripe), under /_standin/: settle a PaymentIntent (`payment_intents/{id}/outcome`:
 succeeded, failed, processing, canceled, with the events Stripe would emit), create a paid
@@ -31,6 +33,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -97,6 +100,17 @@ _IMPLIED = {
     "rak_checkout_session_write": {"rak_checkout_session_read"},
     "rak_webhook_write": {"rak_webhook_read"},
 }
+
+
+@dataclass(frozen=True)
+class StandinApi:
+    """What a resource in a module of its own needs from the stand-in (see register())."""
+
+    state: _State
+    handle: Callable[[Callable[[str, dict[str, Any]], dict[str, Any]], set[str]], Response]
+    require: Callable[..., None]
+    not_found: Callable[[str, str, str], StripeStandinError]
+    now: Callable[[], int]
 
 
 class StripeStandinError(Exception):
@@ -166,6 +180,8 @@ def decode_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 class _State:
     def __init__(self, restricted_keys: Mapping[str, Iterable[str]]) -> None:
         self.lock = threading.RLock()
+        # Called with each new event, under the lock (webhook delivery).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.reset(restricted_keys)
 
     def reset(self, restricted_keys: Mapping[str, Iterable[str]]) -> None:
@@ -175,6 +191,8 @@ class _State:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.webhook_endpoints: dict[str, dict[str, Any]] = {}
+        self.payment_method_domains: dict[str, dict[str, Any]] = {}
+        self.undelivered: set[str] = set()  # events a webhook delivery of failed at least once
         self.idempotency: dict[tuple[str, str], dict[str, Any]] = {}
         self.faults: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
@@ -205,6 +223,8 @@ class _State:
                 "type": event_type,
             }
         )
+        for listener in self.listeners:
+            listener(self.events[-1])
 
 
 def create_stripe_standin(
@@ -568,6 +588,9 @@ def create_stripe_standin(
                 pattern = re.compile(re.escape(single).replace(r"\*", ".*"))
                 newest_first = [e for e in newest_first if pattern.fullmatch(e["type"])]
             newest_first = [e for e in newest_first if _created_matches(e["created"], p)]
+            if p.get("delivery_success") in ("true", "false"):
+                failed = p["delivery_success"] == "false"
+                newest_first = [e for e in newest_first if (e["id"] in state.undelivered) == failed]
             limit = _limit(p.get("limit"))
             after = p.get("starting_after")
             if isinstance(after, str):
@@ -622,6 +645,22 @@ def create_stripe_standin(
             return endpoint
 
         return handle(run, _WEBHOOK_PARAMS)
+
+    from devstack import (
+        stripe_payment_intent_confirm,
+        stripe_payment_method_domains,
+        stripe_webhook_delivery,
+        stripe_webhook_endpoints,
+    )
+
+    api = StandinApi(state, handle, require, not_found, now)
+    for module in (
+        stripe_webhook_endpoints,
+        stripe_payment_method_domains,
+        stripe_payment_intent_confirm,
+        stripe_webhook_delivery,
+    ):
+        module.register(app, api)
 
     @app.route("/v1/<path:rest>", methods=["GET", "POST", "DELETE"])
     def unknown(rest: str) -> Response:
@@ -961,6 +1000,30 @@ def _limit(raw: Any) -> int:
             param="limit",
         )
     return int(raw)
+
+
+def list_page(
+    newest_first: list[dict[str, Any]], p: Mapping[str, Any], url: str, kind: str
+) -> dict[str, Any]:
+    """One page of a Stripe list: `limit`, `starting_after`, `ending_before`."""
+    limit = _limit(p.get("limit"))
+    ids = [o["id"] for o in newest_first]
+    for cursor in ("starting_after", "ending_before"):
+        value = p.get(cursor)
+        if isinstance(value, str) and value not in ids:
+            raise StripeStandinError(
+                404,
+                "invalid_request_error",
+                f"No such {kind}: '{value}'",
+                code="resource_missing",
+                param=cursor,
+            )
+    rest = newest_first
+    if isinstance(p.get("starting_after"), str):
+        rest = newest_first[ids.index(p["starting_after"]) + 1 :]
+    elif isinstance(p.get("ending_before"), str):
+        rest = newest_first[: ids.index(p["ending_before"])][-limit:]
+    return {"object": "list", "data": rest[:limit], "has_more": len(rest) > limit, "url": url}
 
 
 def _created_matches(created: int, p: Mapping[str, Any]) -> bool:

@@ -347,6 +347,10 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
         )
         return jsonify({"collection": stored}), 200
 
+    from devstack import wix_collections
+
+    wix_collections.register(app, db, collection_of, wix_error)
+
     # --- stand-in controls (not Wix) ------------------------------------------------------
     @app.post("/_standin/faults")
     def set_faults() -> Response:

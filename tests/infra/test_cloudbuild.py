@@ -45,7 +45,7 @@ def test_the_steps_run_test_build_push_then_deploy_each_waiting_for_the_last(
     build: dict[str, Any],
 ) -> None:
     ids = [step["id"] for step in build["steps"]]
-    assert ids == ["test", "build", "push", "deploy-writer", "deploy-ingest"]
+    assert ids == ["test", "build", "push", "deploy-writer", "deploy-ingest", "smoke"]
     for previous, step in zip(build["steps"], build["steps"][1:], strict=False):
         # Cloud Build runs a step with waitFor ["-"] at once; each must wait for its predecessor.
         assert step.get("waitFor", [previous["id"]]) == [previous["id"]], step["id"]
@@ -90,3 +90,19 @@ def test_logs_go_to_cloud_logging_as_a_user_managed_build_account_requires(
     build: dict[str, Any],
 ) -> None:
     assert build["options"]["logging"] == "CLOUD_LOGGING_ONLY"
+
+
+def test_the_optional_smoke_step_runs_bridge_smoke_after_the_deploy_only_when_asked(
+    build: dict[str, Any],
+) -> None:
+    assert build["substitutions"]["_SMOKE"] == "false"
+    step = steps(build)["smoke"]
+    assert step["waitFor"] == ["deploy-ingest"]
+    assert step["entrypoint"] == "bash" and step["args"][0] == "-ec"
+    lines = step["args"][1].splitlines()
+    guard = lines[0]
+    assert guard.startswith('if [ "${_SMOKE}" != "true" ]; then') and "exit 0" in guard
+    assert lines[-1] == "python -m bridge smoke"
+    assert "STRIPE_MODE=test" in step["env"]
+    # Bash's own $ is escaped from Cloud Build's substitutions.
+    assert all("$(" not in line for line in lines if "$$(" not in line)
