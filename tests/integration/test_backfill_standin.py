@@ -24,7 +24,7 @@ from ingest.ports import StripeFailure
 from ingest.stripe_client import StripeApiGateway
 from payments.message import PaymentUpdate, Source
 from tests.fakes import FakePublisher
-from tests.stripe_standin_server import StandinControl, running_stripe_standin
+from tests.stripe_standin_server import StandinControl
 
 KEY = "sk_test_standin"
 SINCE, UNTIL = 1_640_995_200, 1_735_689_600  # 2022-01-01 .. 2025-01-01
@@ -32,17 +32,9 @@ CMD_SINCE, CMD_UNTIL = "2022-01-01", "2023-01-01"
 FAST = Options(publish_per_second=10_000, stripe_per_second=1_000)
 
 
-@pytest.fixture(scope="module")
-def standin_url() -> Iterator[str]:
-    with running_stripe_standin() as url:
-        yield url
-
-
 @pytest.fixture
-def standin(standin_url: str) -> StandinControl:
-    control = StandinControl(standin_url)
-    control.reset()
-    return control
+def standin(stripe_standin: StandinControl) -> StandinControl:
+    return stripe_standin
 
 
 @pytest.fixture
