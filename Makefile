@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run send test lint typecheck unit integration e2e bench fault-run infra infra-lint clean \
-	lock lock-upgrade audit
+.PHONY: run send test lint typecheck unit integration e2e bench fault-run backfill-bench infra \
+	infra-lint clean lock lock-upgrade audit
 
 # Deployment linters live in their own venv: checkov pins many packages the project must not get.
 TOOLS_VENV ?= .venv-tools
@@ -73,6 +73,9 @@ bench: $(VENV)/.installed-bench  ## load figures on the local stack (about 6 min
 
 fault-run: $(VENV)/.installed-bench  ## 2,000 payments through Wix faults and SIGKILLs, checked exactly
 	$(PY) -m bench.fault_run
+
+backfill-bench: $(VENV)/.installed  ## 10,000 past payments over 3 years backfilled on the local stack, checked exactly
+	$(PY) -m bench.backfill_run
 
 $(TOOLS_STAMP):
 	rm -rf $(TOOLS_VENV)

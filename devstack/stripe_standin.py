@@ -14,7 +14,8 @@ Endpoints: POST /v1/customers, POST /v1/payment_intents, GET /v1/payment_intents
 GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; POST
 /v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py; in
 modules of their own too: the rest of webhook endpoints, payment method domains, confirming a
-PaymentIntent with a test payment method, and the signed delivery of events to webhook endpoints.
+PaymentIntent with a test payment method, the signed delivery of events to webhook endpoints, and
+listing PaymentIntents (and seeding past payments: devstack/stripe_payment_intents_list.py).
 
 Controls (not Stripe), under /_standin/: settle a PaymentIntent (`payment_intents/{id}/outcome`:
 succeeded, failed, processing, canceled, with the events Stripe would emit), create a paid
@@ -786,6 +787,10 @@ def create_stripe_standin(
     from devstack.stripe_checkout_sessions import register_checkout_sessions
 
     register_checkout_sessions(app, state, handle, require, now)
+
+    from devstack.stripe_payment_intents_list import register_payment_intent_list
+
+    register_payment_intent_list(app, state, handle, require, expand, expand_list)
     return app
 
 
