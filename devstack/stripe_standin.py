@@ -14,7 +14,8 @@ Endpoints: POST /v1/customers, POST /v1/payment_intents, GET /v1/payment_intents
 GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; POST
 /v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py; in
 modules of their own too: the rest of webhook endpoints, payment method domains, confirming a
-PaymentIntent with a test payment method, and the signed delivery of events to webhook endpoints.
+PaymentIntent with a test payment method, the signed delivery of events to webhook endpoints, and
+listing PaymentIntents (and seeding past payments: devstack/stripe_payment_intents_list.py).
 
 Controls (not Stripe), under /_standin/: settle a PaymentIntent (`payment_intents/{id}/outcome`:
 succeeded, failed, processing, canceled, with the events Stripe would emit), create a paid
@@ -340,6 +341,8 @@ def create_stripe_standin(
                 "stripe_version": request.headers.get("Stripe-Version"),
                 "replayed": False,
                 "request_id": new_id("req"),
+                # checked against stripe-python's params (tests/unit/test_stripe_standin_types.py)
+                "accepts": sorted(allowed),
             }
             state.requests.append(record)
             response = _handle_locked(handler, allowed, record)
@@ -785,6 +788,10 @@ def create_stripe_standin(
     from devstack.stripe_checkout_sessions import register_checkout_sessions
 
     register_checkout_sessions(app, state, handle, require, now)
+
+    from devstack.stripe_payment_intents_list import register_payment_intent_list
+
+    register_payment_intent_list(app, state, handle, require, expand, expand_list)
     return app
 
 
@@ -846,6 +853,16 @@ def _method_details(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": method, method: {}}
 
 
+def _payment_method_fields(details: dict[str, Any]) -> dict[str, Any]:
+    """A PaymentMethod's card says `networks` ({available, preferred}) where the charge's
+    payment_method_details.card says `network`."""
+    fields = copy.deepcopy(details)
+    card = fields.get("card")
+    if isinstance(card, dict) and "network" in card:
+        card["networks"] = {"available": [card.pop("network")], "preferred": None}
+    return fields
+
+
 def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: int) -> None:
     """Move a PaymentIntent to an outcome and record the events Stripe would send for it."""
     outcome = spec.get("status", "succeeded")
@@ -905,7 +922,7 @@ def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: 
                 "payment_method": {
                     "id": charge["payment_method"],
                     "object": "payment_method",
-                    **details,
+                    **_payment_method_fields(details),
                 },
             },
         )

@@ -1,10 +1,11 @@
-"""`python -m ingest` serves on $PORT; subcommands: reconcile, register-webhook."""
+"""`python -m ingest` serves on $PORT; subcommands: reconcile, backfill, register-webhook."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from typing import Any
 
 from ingest.config import IngestConfig
 from ingest.reconcile import DEFAULT_SINCE
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_SINCE,
         help=f"how far back: 90m, 24h, 7d (at most 30d); default {DEFAULT_SINCE}",
     )
+    _add_backfill_parser(sub)
     register_cmd = sub.add_parser(
         "register-webhook",
         help="create the Stripe webhook endpoint and store its signing secret in Secret Manager",
@@ -59,10 +61,51 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "reconcile":
             return _reconcile(args.since)
+        if args.command == "backfill":
+            from ingest.backfill_command import run_backfill
+
+            return run_backfill(args)
         return _register_webhook(args.url, args.secret_id)
     except (SettingsError, MissingCredentials) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _add_backfill_parser(sub: Any) -> None:
+    from ingest.backfill import DEFAULT_PUBLISH_PER_SECOND
+
+    cmd = sub.add_parser(
+        "backfill",
+        help="publish every PaymentIntent created in a date range, as verify's snapshot "
+        "(for payments older than reconcile's 30 days)",
+        description="List Stripe's PaymentIntents created in [--since, --until) (pages of 100, "
+        "latest charge expanded) and publish each one with an outcome as verify's snapshot "
+        "(source backfill) to PUBSUB_TOPIC. Safe beside live traffic and to run again. Needs "
+        "STRIPE_SECRET_KEY (PaymentIntents and Charges: read) and GOOGLE_CLOUD_PROJECT. "
+        "Exit 1 if any publish failed (retried by --resume), 130 when interrupted.",
+    )
+    cmd.add_argument("--since", required=True, help="first day (UTC), e.g. 2024-01-01")
+    cmd.add_argument("--until", help="day after the last (UTC, exclusive); default now")
+    cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list and count by status and method; publish nothing",
+    )
+    cmd.add_argument(
+        "--resume", action="store_true", help="continue the checkpointed run where it stopped"
+    )
+    cmd.add_argument(
+        "--checkpoint",
+        default="backfill-checkpoint.json",
+        help="checkpoint file; default backfill-checkpoint.json",
+    )
+    cmd.add_argument(
+        "--rate",
+        type=float,
+        default=DEFAULT_PUBLISH_PER_SECOND,
+        help=f"payments published per second (the writer's Wix traffic follows); default "
+        f"{DEFAULT_PUBLISH_PER_SECOND:g}",
+    )
 
 
 def _reconcile(since_text: str) -> int:

@@ -93,6 +93,10 @@ def test_writer_lists_missing_and_invalid_settings_together(tmp_path):
     [
         (["writer", "redrive"], {"GOOGLE_CLOUD_PROJECT": "p"}),
         (["ingest", "reconcile"], {"GOOGLE_CLOUD_PROJECT": "p", "STRIPE_SECRET_KEY": "sk_test_x"}),
+        (
+            ["ingest", "backfill", "--since", "2024-01-01"],  # its checkpoint: in tmp_path
+            {"GOOGLE_CLOUD_PROJECT": "p", "STRIPE_SECRET_KEY": "sk_test_x"},
+        ),
     ],
 )
 def test_pubsub_commands_without_credentials_stop_before_any_client_is_built(tmp_path, argv, env):

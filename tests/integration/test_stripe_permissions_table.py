@@ -9,7 +9,7 @@ table asks for nothing a command does not use. No other page keeps a table of it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from ingest.reconcile import reconcile
 from ingest.stripe_client import StripeApiGateway
 from tests.fakes import FakePublisher
 from tests.integration.test_stripe_client_standin import SERVICE_PERMISSIONS
-from tests.stripe_standin_server import StandinControl, running_stripe_standin
+from tests.stripe_standin_server import StandinControl
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_PAGE = ROOT / "docs" / "stripe.md"
@@ -73,6 +73,10 @@ def verify(gateway: StripeApiGateway, standin: StandinControl) -> None:
     gateway.retrieve_checkout_session(intent["id"])
 
 
+def list_payment_intents(gateway: StripeApiGateway, standin: StandinControl) -> None:
+    gateway.list_payment_intents(0, 2_000_000_000, None, 10)
+
+
 def list_events(gateway: StripeApiGateway, standin: StandinControl) -> None:
     reconcile(gateway, FakePublisher(), created_gte=0)
 
@@ -87,22 +91,10 @@ COMMANDS: dict[str, Run] = {
     "POST /v1/checkout-sessions": create_checkout_session,
     "POST /v1/payments/verify": verify,
     "python -m ingest reconcile": list_events,
+    "python -m ingest backfill": list_payment_intents,
     "POST /tasks/reconcile": list_events,
     "python -m ingest register-webhook": register_webhook,
 }
-
-
-@pytest.fixture(scope="module")
-def standin_url() -> Iterator[str]:
-    with running_stripe_standin() as url:
-        yield url
-
-
-@pytest.fixture
-def standin(standin_url: str) -> StandinControl:
-    control = StandinControl(standin_url)
-    control.reset()
-    return control
 
 
 def gateway_with(standin: StandinControl, key: str, permissions: list[str]) -> StripeApiGateway:
@@ -123,7 +115,8 @@ def test_the_service_keys_rows_are_what_the_service_runs_with():
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_each_command_works_with_its_rows_permissions_and_needs_every_one(standin, command):
+def test_each_command_works_with_its_rows_permissions_and_needs_every_one(stripe_standin, command):
+    standin = stripe_standin
     needed = permissions_for(command)
     assert needed, f"{command} has no row"
     COMMANDS[command](gateway_with(standin, "rk_test_exact", needed), standin)
