@@ -98,7 +98,12 @@ class Module:
         for entry in entries:
             source = SOURCE_PROPERTY.search(entry["value"])
             assert source, f"{struct}.{entry['name']}: no source property in {entry['value']!r}"
-            required = not optional[source.group(1)]
+            prop = source.group(1)
+            if prop not in optional and f"{prop}Attribute" in optional:
+                # jsii renames a property whose name clashes with a member of the generated
+                # class (google_cloudbuild_trigger's `build` is `buildAttribute`)
+                prop = f"{prop}Attribute"
+            required = not optional[prop]
             if entry["block"] == "true":
                 nested = re.sub(r"(List|OutputReference|Map)$", "", entry["storage"])
                 blocks[entry["name"]] = {
