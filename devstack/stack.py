@@ -10,7 +10,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,11 @@ from devstack import emulator, processes, samples
 
 STATE_FILE = "stack.json"
 LOCAL_STRIPE_KEY = "sk_test_local_devstack_only"  # the local Stripe stand-in accepts only this
+STOP_WAVES = (
+    ("checkout-page", "ingest", "stripe-standin"),
+    ("writer",),
+    ("wix-standin", "pubsub-emulator"),
+)
 # Each is also settable as DEVSTACK_<NAME> for `python -m devstack run`.
 PORT_NAMES = (
     "emulator_port",
@@ -45,6 +51,8 @@ class StackConfig:
     # Without a real STRIPE_SECRET_KEY, ingest talks to the local Stripe stand-in.
     stripe_standin_port: int = 8088
     stripe_publishable_key: str = ""
+    # The signing secret of the stand-in's webhook endpoint for ingest (set at start).
+    stripe_endpoint_secret: str = ""
     wix_api_key: str = "local-wix-api-key"
     wix_site_id: str = "local-wix-site"
     collection_id: str = "Payments"
@@ -109,6 +117,7 @@ class Stack:
         self.config = config
         self.services: dict[str, processes.Service] = {}
         self.log_dir = config.state_dir / "logs"
+        self.ready = False  # every service started (a later restart of one keeps it so)
 
     # environment ---------------------------------------------------------------------------
     def base_env(self) -> dict[str, str]:
@@ -131,7 +140,9 @@ class Stack:
         env = self.base_env()
         env.update(
             PORT=str(c.ingest_port),
-            STRIPE_WEBHOOK_SECRET=c.webhook_secret,
+            STRIPE_WEBHOOK_SECRET=",".join(
+                filter(None, (c.webhook_secret, c.stripe_endpoint_secret))
+            ),
             STRIPE_SECRET_KEY=c.stripe_secret_key,
             ALLOWED_ORIGINS=f"{c.page_origins},{c.checkout_origins}",
             CATALOG=c.catalog,
@@ -166,6 +177,8 @@ class Stack:
             CHECKOUT_INGEST_URL=c.ingest_url,
             STRIPE_PUBLISHABLE_KEY=c.stripe_publishable_key,
             CHECKOUT_PRODUCT=next(iter(json.loads(c.catalog)), ""),
+            CHECKOUT_STRIPE_STANDIN_URL=c.stripe_standin_url if c.uses_stripe_standin else "",
+            CHECKOUT_COLLECTION_URL=f"{c.standin_url}/",
             WEB_CONCURRENCY="1",
         )
         return env
@@ -187,26 +200,40 @@ class Stack:
     def gunicorn(self, name: str, app: str, env: dict[str, str], url: str) -> processes.Service:
         service = processes.start_gunicorn(name, app, url, env, self.log_dir)
         self.services[name] = service
+        self.write_state()  # at once: `make stop` finds it whatever happens next
         return service
 
-    def start(self) -> None:
+    def start(self, progress: Callable[[str], None] | None = None) -> None:
+        """Start everything, in dependency order; `progress` hears each step as it begins (the
+        first start takes a while: the emulator's JVM, five gunicorns)."""
         c = self.config
         c.state_dir.mkdir(parents=True, exist_ok=True)
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("Pub/Sub emulator (java)", self._start_emulator),
+            ("Wix stand-in", self.start_standin),
+            ("writer", self.start_writer),
+            ("topics and subscriptions", self.create_topology),
+            ("the Payments collection", self.setup_collection),
+        ]
+        if c.uses_stripe_standin:
+            steps.append(("Stripe stand-in", self.start_stripe_standin))
+            steps.append(("ingest's webhook endpoint at Stripe", self.register_stripe_webhook))
+        steps += [("ingest", self.start_ingest), ("checkout page", self.start_checkout)]
         try:
-            self.services["pubsub-emulator"] = emulator.start_emulator(
-                c.emulator_port, self.log_dir
-            )
-            self.start_standin()
-            self.start_writer()
-            self.create_topology()
-            self.setup_collection()
-            if c.uses_stripe_standin:
-                self.start_stripe_standin()
-            self.start_ingest()
-            self.start_checkout()
+            for number, (what, step) in enumerate(steps, 1):
+                if progress:
+                    progress(f"  [{number}/{len(steps)}] {what}…")
+                step()
         except BaseException:
             self.stop()
             raise
+        self.ready = True
+        self.write_state()
+
+    def _start_emulator(self) -> None:
+        self.services["pubsub-emulator"] = emulator.start_emulator(
+            self.config.emulator_port, self.log_dir
+        )
         self.write_state()
 
     @property
@@ -249,6 +276,13 @@ class Stack:
             self.config.stripe_standin_url,
         )
 
+    def register_stripe_webhook(self) -> None:
+        """As deploy.md registers ingest's endpoint with Stripe: the stand-in then delivers its
+        events to ingest, signed with the endpoint's secret, which ingest is given."""
+        from devstack.bridge_env import register_webhook_endpoint
+
+        self.config.stripe_endpoint_secret = register_webhook_endpoint(self.config)
+
     def start_ingest(self) -> processes.Service:
         return self.gunicorn(
             "ingest", "ingest.app:create_app_from_env()", self.ingest_env(), self.config.ingest_url
@@ -276,13 +310,20 @@ class Stack:
         return result.stdout.strip()
 
     def stop(self) -> None:
-        for name in ("checkout-page", "ingest", "writer", "wix-standin", "pubsub-emulator"):
-            service = self.services.pop(name, None)
-            if service:
-                service.stop()
-        for service in self.services.values():
-            service.stop()
+        # Callers before what they call, in waves; the services of a wave stop together, since
+        # each gunicorn takes a second or more to stop gracefully.
+        waves = [
+            [self.services.pop(name) for name in wave if name in self.services]
+            for wave in STOP_WAVES
+        ]
+        waves.append(list(self.services.values()))
         self.services.clear()
+        for wave in waves:
+            if len(wave) > 1:
+                with ThreadPoolExecutor(len(wave)) as pool:
+                    list(pool.map(processes.Service.stop, wave))
+            elif wave:
+                wave[0].stop()
         state = self.config.state_dir / STATE_FILE
         if state.exists():
             state.unlink()
@@ -305,10 +346,21 @@ class Stack:
         samples.set_wix_faults(self.config.standin_url, **plan)
 
     def write_state(self) -> None:
+        """The stack's settings and processes, for `send`, `env` and `stop`. Each process is
+        recorded with its start time, so that `stop` never signals a pid the kernel reused."""
         state = asdict(self.config)
         state["state_dir"] = str(self.config.state_dir)
+        state["ready"] = self.ready
         state["pids"] = {name: s.pid for name, s in self.services.items()}
-        (self.config.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+        state["processes"] = {
+            name: {"pid": s.pid, "started": s.started} for name, s in self.services.items()
+        }
+        state["owner"] = {"pid": os.getpid(), "started": processes.start_time(os.getpid())}
+        path = self.config.state_dir / STATE_FILE
+        # Written whole, then renamed: a reader never sees half a file.
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(state, indent=2))
+        partial.replace(path)
 
 
 def load_state(state_dir: Path) -> StackConfig:
@@ -318,6 +370,11 @@ def load_state(state_dir: Path) -> StackConfig:
             f"no running stack found ({path} missing): start it with `make run`"
         )
     data = json.loads(path.read_text())
-    data.pop("pids", None)
+    if data.get("ready") is False:
+        raise FileNotFoundError(
+            "the stack is still starting: wait until `make run` prints `local stack is up`"
+        )
+    for key in ("pids", "processes", "owner", "ready"):
+        data.pop(key, None)
     data["state_dir"] = Path(data["state_dir"])
     return StackConfig(**data)

@@ -12,7 +12,10 @@ executing (injected 5xx, 429, authentication and validation errors) are not save
 
 Endpoints: POST /v1/customers, POST /v1/payment_intents, GET /v1/payment_intents/{id},
 GET /v1/checkout/sessions/{id}, GET /v1/events, POST /v1/webhook_endpoints; POST
-/v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py.
+/v1/checkout/sessions and its payment controls live in devstack/stripe_checkout_sessions.py; in
+modules of their own too: the rest of webhook endpoints, payment method domains, confirming a
+PaymentIntent with a test payment method, the signed delivery of events to webhook endpoints, and
+listing PaymentIntents (and seeding past payments: devstack/stripe_payment_intents_list.py).
 
 Controls (not Stripe), under /_standin/: settle a PaymentIntent (`payment_intents/{id}/outcome`:
 succeeded, failed, processing, canceled, with the events Stripe would emit), create a paid
@@ -30,11 +33,13 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, jsonify, request
 
+from devstack.request_log import install_request_log
 from devstack.stripe_fixtures import new_id
 from servicekit.settings import Env
 
@@ -96,6 +101,17 @@ _IMPLIED = {
     "rak_checkout_session_write": {"rak_checkout_session_read"},
     "rak_webhook_write": {"rak_webhook_read"},
 }
+
+
+@dataclass(frozen=True)
+class StandinApi:
+    """What a resource in a module of its own needs from the stand-in (see register())."""
+
+    state: _State
+    handle: Callable[[Callable[[str, dict[str, Any]], dict[str, Any]], set[str]], Response]
+    require: Callable[..., None]
+    not_found: Callable[[str, str, str], StripeStandinError]
+    now: Callable[[], int]
 
 
 class StripeStandinError(Exception):
@@ -165,6 +181,8 @@ def decode_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 class _State:
     def __init__(self, restricted_keys: Mapping[str, Iterable[str]]) -> None:
         self.lock = threading.RLock()
+        # Called with each new event, under the lock (webhook delivery).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.reset(restricted_keys)
 
     def reset(self, restricted_keys: Mapping[str, Iterable[str]]) -> None:
@@ -174,6 +192,8 @@ class _State:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.webhook_endpoints: dict[str, dict[str, Any]] = {}
+        self.payment_method_domains: dict[str, dict[str, Any]] = {}
+        self.undelivered: set[str] = set()  # events a webhook delivery of failed at least once
         self.idempotency: dict[tuple[str, str], dict[str, Any]] = {}
         self.faults: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
@@ -204,6 +224,8 @@ class _State:
                 "type": event_type,
             }
         )
+        for listener in self.listeners:
+            listener(self.events[-1])
 
 
 def create_stripe_standin(
@@ -319,6 +341,8 @@ def create_stripe_standin(
                 "stripe_version": request.headers.get("Stripe-Version"),
                 "replayed": False,
                 "request_id": new_id("req"),
+                # checked against stripe-python's params (tests/unit/test_stripe_standin_types.py)
+                "accepts": sorted(allowed),
             }
             state.requests.append(record)
             response = _handle_locked(handler, allowed, record)
@@ -567,6 +591,9 @@ def create_stripe_standin(
                 pattern = re.compile(re.escape(single).replace(r"\*", ".*"))
                 newest_first = [e for e in newest_first if pattern.fullmatch(e["type"])]
             newest_first = [e for e in newest_first if _created_matches(e["created"], p)]
+            if p.get("delivery_success") in ("true", "false"):
+                failed = p["delivery_success"] == "false"
+                newest_first = [e for e in newest_first if (e["id"] in state.undelivered) == failed]
             limit = _limit(p.get("limit"))
             after = p.get("starting_after")
             if isinstance(after, str):
@@ -621,6 +648,22 @@ def create_stripe_standin(
             return endpoint
 
         return handle(run, _WEBHOOK_PARAMS)
+
+    from devstack import (
+        stripe_payment_intent_confirm,
+        stripe_payment_method_domains,
+        stripe_webhook_delivery,
+        stripe_webhook_endpoints,
+    )
+
+    api = StandinApi(state, handle, require, not_found, now)
+    for module in (
+        stripe_webhook_endpoints,
+        stripe_payment_method_domains,
+        stripe_payment_intent_confirm,
+        stripe_webhook_delivery,
+    ):
+        module.register(app, api)
 
     @app.route("/v1/<path:rest>", methods=["GET", "POST", "DELETE"])
     def unknown(rest: str) -> Response:
@@ -745,6 +788,10 @@ def create_stripe_standin(
     from devstack.stripe_checkout_sessions import register_checkout_sessions
 
     register_checkout_sessions(app, state, handle, require, now)
+
+    from devstack.stripe_payment_intents_list import register_payment_intent_list
+
+    register_payment_intent_list(app, state, handle, require, expand, expand_list)
     return app
 
 
@@ -806,6 +853,16 @@ def _method_details(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": method, method: {}}
 
 
+def _payment_method_fields(details: dict[str, Any]) -> dict[str, Any]:
+    """A PaymentMethod's card says `networks` ({available, preferred}) where the charge's
+    payment_method_details.card says `network`."""
+    fields = copy.deepcopy(details)
+    card = fields.get("card")
+    if isinstance(card, dict) and "network" in card:
+        card["networks"] = {"available": [card.pop("network")], "preferred": None}
+    return fields
+
+
 def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: int) -> None:
     """Move a PaymentIntent to an outcome and record the events Stripe would send for it."""
     outcome = spec.get("status", "succeeded")
@@ -865,7 +922,7 @@ def _settle(state: _State, intent: dict[str, Any], spec: Mapping[str, Any], at: 
                 "payment_method": {
                     "id": charge["payment_method"],
                     "object": "payment_method",
-                    **details,
+                    **_payment_method_fields(details),
                 },
             },
         )
@@ -958,6 +1015,30 @@ def _limit(raw: Any) -> int:
     return int(raw)
 
 
+def list_page(
+    newest_first: list[dict[str, Any]], p: Mapping[str, Any], url: str, kind: str
+) -> dict[str, Any]:
+    """One page of a Stripe list: `limit`, `starting_after`, `ending_before`."""
+    limit = _limit(p.get("limit"))
+    ids = [o["id"] for o in newest_first]
+    for cursor in ("starting_after", "ending_before"):
+        value = p.get(cursor)
+        if isinstance(value, str) and value not in ids:
+            raise StripeStandinError(
+                404,
+                "invalid_request_error",
+                f"No such {kind}: '{value}'",
+                code="resource_missing",
+                param=cursor,
+            )
+    rest = newest_first
+    if isinstance(p.get("starting_after"), str):
+        rest = newest_first[ids.index(p["starting_after"]) + 1 :]
+    elif isinstance(p.get("ending_before"), str):
+        rest = newest_first[: ids.index(p["ending_before"])][-limit:]
+    return {"object": "list", "data": rest[:limit], "has_more": len(rest) > limit, "url": url}
+
+
 def _created_matches(created: int, p: Mapping[str, Any]) -> bool:
     raw = p.get("created")
     if raw is None:
@@ -984,4 +1065,6 @@ def _created_matches(created: int, p: Mapping[str, Any]) -> bool:
 
 def create_stripe_standin_from_env() -> Flask:
     """For gunicorn: STRIPE_STANDIN_API_KEYS (optional, comma separated) limits accepted keys."""
-    return create_stripe_standin(api_keys=Env().csv("STRIPE_STANDIN_API_KEYS"))
+    app = create_stripe_standin(api_keys=Env().csv("STRIPE_STANDIN_API_KEYS"))
+    install_request_log(app, "stripe-standin")
+    return app

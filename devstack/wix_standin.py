@@ -25,6 +25,9 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
+from devstack.collection_view import install_collection_view
+from devstack.request_log import install_request_log
+
 ROLES = ("ADMIN", "SITE_MEMBER_AUTHOR", "SITE_MEMBER", "ANYONE")
 FIELD_TYPES = (
     "TEXT",
@@ -347,6 +350,10 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
         )
         return jsonify({"collection": stored}), 200
 
+    from devstack import wix_collections
+
+    wix_collections.register(app, db, collection_of, wix_error)
+
     # --- stand-in controls (not Wix) ------------------------------------------------------
     @app.post("/_standin/faults")
     def set_faults() -> Response:
@@ -386,9 +393,11 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
     def healthz() -> Response:
         return jsonify({"status": "ok", "service": "wix-standin"})
 
-    @app.get("/")
+    @app.get("/raw")
     def page() -> Response:
         return Response(_render_page(db()), mimetype="text/html")
+
+    install_collection_view(app, db)  # GET /: the view a merchant keeps open
 
     return app
 
@@ -446,15 +455,18 @@ def _render_page(conn: sqlite3.Connection) -> str:
         "<style>body{font:14px system-ui;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;white-space:nowrap}th{background:#f4f4f4}"
         ".scroll{overflow-x:auto}</style></head><body>"
-        "<h1>Wix Data stand-in</h1><p>Local only; refreshes every 3 s.</p>"
+        "<h1>Wix Data stand-in</h1><p>Local only; refreshes every 3 s. "
+        "<a href=/>Back to the collection view</a></p>"
         f"{content}</body></html>"
     )
 
 
 def create_standin_from_env() -> Flask:
     """For gunicorn: WIX_STANDIN_DB, WIX_API_KEY, WIX_SITE_ID."""
-    return create_standin(
+    app = create_standin(
         os.environ.get("WIX_STANDIN_DB", ".devstack/wix.sqlite3"),
         os.environ["WIX_API_KEY"],
         os.environ["WIX_SITE_ID"],
     )
+    install_request_log(app, "wix-standin")
+    return app

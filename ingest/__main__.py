@@ -1,16 +1,18 @@
-"""`python -m ingest` serves on $PORT; subcommands: reconcile, register-webhook."""
+"""`python -m ingest` serves on $PORT; subcommands: reconcile, backfill, register-webhook."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from typing import Any
 
 from ingest.config import IngestConfig
 from ingest.reconcile import DEFAULT_SINCE
 from servicekit import logs
+from servicekit.credentials import MissingCredentials, check_google_credentials
 from servicekit.serve import serve_checked
-from servicekit.settings import InvalidSetting, MissingSetting
+from servicekit.settings import SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_SINCE,
         help=f"how far back: 90m, 24h, 7d (at most 30d); default {DEFAULT_SINCE}",
     )
+    _add_backfill_parser(sub)
     register_cmd = sub.add_parser(
         "register-webhook",
         help="create the Stripe webhook endpoint and store its signing secret in Secret Manager",
@@ -58,10 +61,51 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "reconcile":
             return _reconcile(args.since)
+        if args.command == "backfill":
+            from ingest.backfill_command import run_backfill
+
+            return run_backfill(args)
         return _register_webhook(args.url, args.secret_id)
-    except (MissingSetting, InvalidSetting) as exc:
+    except (SettingsError, MissingCredentials) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _add_backfill_parser(sub: Any) -> None:
+    from ingest.backfill import DEFAULT_PUBLISH_PER_SECOND
+
+    cmd = sub.add_parser(
+        "backfill",
+        help="publish every PaymentIntent created in a date range, as verify's snapshot "
+        "(for payments older than reconcile's 30 days)",
+        description="List Stripe's PaymentIntents created in [--since, --until) (pages of 100, "
+        "latest charge expanded) and publish each one with an outcome as verify's snapshot "
+        "(source backfill) to PUBSUB_TOPIC. Safe beside live traffic and to run again. Needs "
+        "STRIPE_SECRET_KEY (PaymentIntents and Charges: read) and GOOGLE_CLOUD_PROJECT. "
+        "Exit 1 if any publish failed (retried by --resume), 130 when interrupted.",
+    )
+    cmd.add_argument("--since", required=True, help="first day (UTC), e.g. 2024-01-01")
+    cmd.add_argument("--until", help="day after the last (UTC, exclusive); default now")
+    cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list and count by status and method; publish nothing",
+    )
+    cmd.add_argument(
+        "--resume", action="store_true", help="continue the checkpointed run where it stopped"
+    )
+    cmd.add_argument(
+        "--checkpoint",
+        default="backfill-checkpoint.json",
+        help="checkpoint file; default backfill-checkpoint.json",
+    )
+    cmd.add_argument(
+        "--rate",
+        type=float,
+        default=DEFAULT_PUBLISH_PER_SECOND,
+        help=f"payments published per second (the writer's Wix traffic follows); default "
+        f"{DEFAULT_PUBLISH_PER_SECOND:g}",
+    )
 
 
 def _reconcile(since_text: str) -> int:
@@ -78,8 +122,14 @@ def _reconcile(since_text: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     config = IngestConfig.from_env(need_webhook_secret=False)
+    check_google_credentials()
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     publisher = PubSubPublisher(config.project, config.topic, timeout=config.publish_timeout)
+    print(
+        f"listing Stripe's events of the handled types since {since_text} ago and publishing "
+        f"each to {config.topic}…",
+        flush=True,
+    )
     try:
         report = reconcile(stripe, publisher, int(time.time()) - since)
     except StripeFailure as exc:
@@ -116,6 +166,7 @@ def _register_webhook(url: str, secret_id: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     config = IngestConfig.from_env(need_webhook_secret=False)
+    check_google_credentials(emulator_will_do=False)  # Secret Manager has no emulator here
     stripe = StripeApiGateway(config.stripe_secret_key, api_base=config.stripe_api_base)
     try:
         registration = register_webhook(

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import requests
 
-from servicekit.settings import Env, InvalidSetting
+from servicekit.settings import Env
 
 PROVIDERS = {
     "turnstile": "https://challenges.cloudflare.com/turnstile/v0/siteverify",
@@ -102,7 +102,8 @@ def bot_check_from_env(env: Env) -> BotCheckConfig | None:
     if not provider or provider == "off":
         return None
     if provider not in PROVIDERS:
-        raise InvalidSetting("BOT_CHECK", f"{provider!r}: use turnstile, recaptcha or off")
+        env.invalid("BOT_CHECK", f"{provider!r}: use turnstile, recaptcha or off")
+        return None
     return BotCheckConfig(
         provider=provider,
         secret=env.required("BOT_CHECK_SECRET", f"the {provider} secret key (siteverify)"),

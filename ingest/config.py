@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.botcheck import BotCheckConfig, bot_check_from_env
-from servicekit.settings import Env, InvalidSetting, MissingSetting
+from servicekit.settings import Env, InvalidSetting
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,12 @@ class IngestConfig:
     ) -> IngestConfig:
         """`need_webhook_secret=False` for the commands (reconcile, register-webhook): they
         verify no signature, and register-webhook runs before the secret exists."""
-        env = Env(environ)
+        env = Env(environ, collect=True)
         secrets = env.csv("STRIPE_WEBHOOK_SECRET")
         secret_id = env.optional("STRIPE_WEBHOOK_SECRET_ID") or None
         if not secrets and not secret_id and need_webhook_secret:
-            raise MissingSetting(
-                "STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret(s), whsec_…"
-            )
-        return cls(
+            env.missing("STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret(s), whsec_…")
+        config = cls(
             project=env.required("GOOGLE_CLOUD_PROJECT", "project of the Pub/Sub topic"),
             topic=env.optional("PUBSUB_TOPIC", "stripe-payments"),
             webhook_secrets=secrets,
@@ -69,7 +67,7 @@ class IngestConfig:
             stripe_secret_key=env.required("STRIPE_SECRET_KEY", "Stripe secret or restricted key"),
             stripe_api_base=env.optional("STRIPE_API_BASE") or None,
             allowed_origins=env.csv("ALLOWED_ORIGINS"),
-            catalog=parse_catalog(env.optional("CATALOG")),
+            catalog=env.parsed("CATALOG", parse_catalog, {}),
             publish_timeout=env.number("PUBLISH_TIMEOUT_SECONDS", 10.0),
             reconcile_audience=env.optional("RECONCILE_AUDIENCE") or None,
             reconcile_service_account=env.optional("RECONCILE_SERVICE_ACCOUNT") or None,
@@ -84,6 +82,8 @@ class IngestConfig:
             ),
             stripe_publishable_key=parse_publishable_key(env.optional("STRIPE_PUBLISHABLE_KEY")),
         )
+        env.check()  # every problem at once
+        return config
 
 
 def parse_catalog(raw: str) -> dict[str, Product]:

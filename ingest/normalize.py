@@ -76,10 +76,16 @@ def normalize_event(
     return _from_charge(obj, event_type, common, success_time=created)
 
 
-def normalize_snapshot(intent: dict[str, Any], retrieved_at: int) -> PaymentUpdate | Ignored:
-    """A PaymentIntent pulled from Stripe (latest_charge expanded), as the page's verify asks.
+def normalize_snapshot(
+    intent: dict[str, Any], retrieved_at: int, source: Source = Source.VERIFY
+) -> PaymentUpdate | Ignored:
+    """A PaymentIntent pulled from Stripe (latest_charge expanded), as verify and backfill read it.
 
-    Its id is stable for one state of the payment, so repeated verifies dedupe in the writer.
+    Its id is stable for one state of the payment (`verify_pi…:succeeded:0`), and so is its time:
+    the moment of the state it shows (the latest charge, the cancellation), not the moment it was
+    read. A re-read of an unchanged payment is then the same message, which the writer ignores;
+    and next to the events of the same state, which carry that moment or a later one, the
+    snapshot never wins (the merge ranks an event above a snapshot of the same state).
     """
     status = _snapshot_status(intent)
     if status is None:
@@ -88,16 +94,35 @@ def normalize_snapshot(intent: dict[str, Any], retrieved_at: int) -> PaymentUpda
     refunded = _int(charge.get("amount_refunded")) if charge else 0
     key = f"{intent.get('id')}:{status.value}:{refunded}"
     common = {
-        "event_id": f"verify_{key}",
-        "event_type": "payment_intent.verified",
-        "event_created": from_unix(retrieved_at),
-        "source": Source.VERIFY,
+        "event_id": f"{source.value}_{key}",
+        "event_type": _SNAPSHOT_EVENT_TYPE[source],
+        "event_created": from_unix(_state_time(intent, status, charge, retrieved_at)),
+        "source": source,
         "livemode": bool(intent.get("livemode")),
     }
     paid_at = (
         _unix(charge.get("created")) if charge and status is not PaymentStatus.FAILED else None
     )
     return _from_intent(intent, status, common, success_time=paid_at)
+
+
+_SNAPSHOT_EVENT_TYPE = {
+    Source.VERIFY: "payment_intent.verified",
+    Source.BACKFILL: "payment_intent.backfilled",
+}
+
+
+def _state_time(
+    intent: dict[str, Any], status: PaymentStatus, charge: dict[str, Any] | None, fallback: int
+) -> int:
+    """When the payment reached the state a snapshot shows, as far as the object tells."""
+    if status is PaymentStatus.CANCELED and _int(intent.get("canceled_at")):
+        return _int(intent.get("canceled_at"))
+    if charge and _int(charge.get("created")):
+        return _int(charge.get("created"))
+    # No charge (a failure before any was made): the intent's creation, which every event of
+    # the payment follows, so that an event always outranks this guess.
+    return _int(intent.get("created")) or fallback
 
 
 def _snapshot_status(intent: dict[str, Any]) -> PaymentStatus | None:

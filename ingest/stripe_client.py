@@ -142,6 +142,20 @@ class StripeApiGateway:
                 return
             params = {**params, "starting_after": data[-1]["id"]}
 
+    def list_payment_intents(
+        self, created_gte: int, created_lt: int, starting_after: str | None, limit: int
+    ) -> dict[str, Any]:
+        """One page, newest first, with each intent's latest charge expanded (a list's
+        expansions start with `data.`): what the verify snapshot reads, in one call per page."""
+        params: Any = {
+            "created": {"gte": created_gte, "lt": created_lt},
+            "limit": limit,
+            "expand": ["data.latest_charge"],
+        }
+        if starting_after:
+            params["starting_after"] = starting_after
+        return self._call(lambda: self._client.v1.payment_intents.list(params=params))
+
     def create_webhook_endpoint(
         self, url: str, enabled_events: Sequence[str], description: str
     ) -> dict[str, Any]:

@@ -24,6 +24,20 @@ class Source(StrEnum):
     WEBHOOK = "webhook"
     VERIFY = "verify"
     RECONCILE = "reconcile"
+    BACKFILL = "backfill"
+
+
+# Sources whose message is a PaymentIntent pulled from Stripe rather than an event Stripe sent:
+# their synthetic event id starts with the source's name (`verify_…`, `backfill_…`).
+SNAPSHOT_SOURCES = frozenset({Source.VERIFY, Source.BACKFILL})
+
+
+def is_snapshot_event_id(event_id: str) -> bool:
+    """Whether a message (or a record's last message) was a snapshot, not one of Stripe's events.
+
+    The merge ranks an event above a snapshot of the same state: a snapshot never overrides what
+    an event already said."""
+    return event_id.startswith(tuple(f"{source.value}_" for source in SNAPSHOT_SOURCES))
 
 
 # Events whose creation time is the moment the money moved; every other paid_on is provisional.
@@ -61,7 +75,7 @@ class PaymentUpdate:
     @property
     def paid_on_is_provisional(self) -> bool:
         """Only a success event's own time is the payment time; others are best guesses."""
-        return self.source is Source.VERIFY or self.event_type not in SUCCESS_EVENT_TYPES
+        return self.source in SNAPSHOT_SOURCES or self.event_type not in SUCCESS_EVENT_TYPES
 
     def attributes(self) -> dict[str, str]:
         return {

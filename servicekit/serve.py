@@ -6,7 +6,8 @@ import os
 import sys
 from collections.abc import Callable
 
-from servicekit.settings import InvalidSetting, MissingSetting
+from servicekit.credentials import MissingCredentials, check_google_credentials
+from servicekit.settings import SettingsError
 
 
 def gunicorn_argv(app_factory: str) -> list[str]:
@@ -28,12 +29,20 @@ def serve(app_factory: str) -> None:
 
 
 def serve_checked(load_config: Callable[[], object], app_factory: str) -> int:
-    """Check the settings here, naming a missing one, rather than crash in every worker; then
-    serve. Returns 2 (and does not serve) when a setting is missing or invalid."""
+    """Check the settings and Google credentials here, before gunicorn boots workers that would
+    each crash on them; report every problem at once; then serve. Returns 2 (and does not
+    serve) when a setting is missing or invalid or there are no credentials."""
+    problems: list[str] = []
     try:
         load_config()
-    except (MissingSetting, InvalidSetting) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except SettingsError as exc:
+        problems.append(f"error: {exc}")
+    try:
+        check_google_credentials()
+    except MissingCredentials as exc:
+        problems.append(f"error: {exc}")
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
         return 2
     serve(app_factory)
     return 0

@@ -32,3 +32,8 @@ output "checkout_url" {
   description = "ingest's own payment page on checkout_domain, for a Wix button or link (add ?product=<id>); null when checkout_domain is not set."
   value       = var.checkout_domain == "" ? null : "https://${var.checkout_domain}/checkout"
 }
+
+output "build_trigger" {
+  description = "The deploy-on-push Cloud Build trigger (empty until build_repository is set)."
+  value       = one(google_cloudbuild_trigger.deploy_on_push[*].id)
+}

@@ -245,3 +245,25 @@ variable "apple_pay_domain_association" {
     error_message = "apple_pay_domain_association must be the file's content (at most 32 KiB, Cloud Run's limit for one variable), not a path."
   }
 }
+
+variable "build_repository" {
+  description = "Resource name of the repository linked to Cloud Build (2nd gen), made once in the console: projects/P/locations/REGION/connections/C/repositories/R. Empty: no deploy-on-push trigger."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.build_repository == "" || can(regex("^projects/[^/]+/locations/[^/]+/connections/[^/]+/repositories/[^/]+$", var.build_repository))
+    error_message = "build_repository must be empty or projects/PROJECT/locations/REGION/connections/CONNECTION/repositories/REPOSITORY."
+  }
+}
+
+variable "build_branch" {
+  description = "The branch whose pushes deploy (a branch name, matched exactly by the trigger)."
+  type        = string
+  default     = "main"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]+$", var.build_branch))
+    error_message = "build_branch must be a plain branch name."
+  }
+}

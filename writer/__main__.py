@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from servicekit import logs
+from servicekit.credentials import MissingCredentials, check_google_credentials
 from servicekit.serve import serve_checked
-from servicekit.settings import InvalidSetting, MissingSetting
+from servicekit.settings import SettingsError
 from writer.config import WriterConfig
 
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "setup-collection":
             return _setup_collection()
         return _redrive(args.max)
-    except (MissingSetting, InvalidSetting) as exc:
+    except (SettingsError, MissingCredentials) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -81,11 +82,22 @@ def _redrive(max_messages: int | None) -> int:
     from writer.redrive import PubSubDeadLetterSource, redrive
 
     config = WriterConfig.from_env(need_push=False, need_wix=False)
+    check_google_credentials()
     source = PubSubDeadLetterSource(config.project, config.dead_letter_subscription)
     publisher = PubSubPublisher(config.project, config.topic)
+    # Pub/Sub holds a pull on an empty subscription open until its deadline: say so first.
+    print(
+        f"pulling dead letters from {config.dead_letter_subscription} and republishing them to "
+        f"{config.topic} (an empty subscription answers after about "
+        f"{source.pull_timeout:.0f} s)…",
+        flush=True,
+    )
     report = redrive(source, publisher, max_messages)
     publisher.close()
     source.close()
+    if not (report.republished or report.failed or report.left_for_later):
+        print(f"no dead letters in {config.dead_letter_subscription}: nothing to republish")
+        return 0
     print(
         f"republished {report.republished} message(s); {report.failed} failed and stay dead-lettered"
         + (

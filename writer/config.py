@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servicekit.settings import Env, InvalidSetting
+from servicekit.settings import Env
 
 DEFAULT_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "wix" / "collection-schema.json"
 
@@ -37,16 +37,16 @@ class WriterConfig:
     ) -> WriterConfig:
         """The commands ask only for what they use: setup-collection talks to Wix alone,
         redrive to Pub/Sub alone; the service needs everything."""
-        env = Env(environ)
+        env = Env(environ, collect=True)
 
         def setting(name: str, meaning: str, needed: bool) -> str:
             return env.required(name, meaning) if needed else env.optional(name)
 
         push_auth = env.optional("PUSH_AUTH", "enabled").lower()
         if push_auth not in ("enabled", "disabled"):
-            raise InvalidSetting("PUSH_AUTH", "must be 'disabled' (local stack only) or unset")
+            env.invalid("PUSH_AUTH", "must be 'disabled' (local stack only) or unset")
         enabled = push_auth != "disabled"
-        return cls(
+        config = cls(
             project=setting("GOOGLE_CLOUD_PROJECT", "project of the Pub/Sub topics", need_pubsub),
             topic=env.optional("PUBSUB_TOPIC", "stripe-payments"),
             dead_letter_topic=env.optional(
@@ -73,3 +73,5 @@ class WriterConfig:
             wix_requests_per_second=env.number("WIX_REQUESTS_PER_SECOND", 50.0),
             schema_file=Path(env.optional("WIX_SCHEMA_FILE", str(DEFAULT_SCHEMA_FILE))),
         )
+        env.check()  # every problem at once
+        return config

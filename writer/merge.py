@@ -6,6 +6,10 @@ Rules (design.md):
    canceled); refunds only grow. Among open states the newer event wins; a tie in the same
    second goes to the state further along, then to the larger event id, so that duplicates
    never flip a record back and forth.
+   A snapshot (verify, backfill: a PaymentIntent pulled from Stripe, not an event it sent) never
+   overrides what an event already said: of the same settled state, and among open states of
+   the same moment and progress, the event wins. A snapshot still wins with news: a settled
+   state over an open one, a larger refund, a later open state.
 3. A known field is never overwritten by null. `paid_on` keeps the earliest success time seen
    in a success event; any other paid_on (verify snapshot, refund) is provisional and gives way
    to an event's. The failure message is the newest one said, shown only while the payment
@@ -17,18 +21,19 @@ the same side (open or settled): a declined card never shows as how a settled pa
 
 from __future__ import annotations
 
-from payments.message import PaymentUpdate, parse_time
+from payments.message import PaymentUpdate, is_snapshot_event_id, parse_time
 from payments.status import PaymentStatus, is_settled, progress, refund_status
 from writer.record import PAID_ON_FROM_EVENT, PAID_ON_PROVISIONAL, PaymentRecord
 
-_Key = tuple[int, int, float, str] | tuple[int, float, int, str]
+_Key = tuple[int, int, bool, float, str] | tuple[int, float, int, bool, str]
 
 
 def _key(status: PaymentStatus, at: str, event_id: str) -> _Key:
     moment = parse_time(at).timestamp()
+    from_event = not is_snapshot_event_id(event_id)
     if is_settled(status):
-        return (1, progress(status), moment, event_id)
-    return (0, moment, progress(status), event_id)
+        return (1, progress(status), from_event, moment, event_id)
+    return (0, moment, progress(status), from_event, event_id)
 
 
 def record_from(update: PaymentUpdate) -> PaymentRecord:

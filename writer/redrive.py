@@ -98,7 +98,7 @@ class PubSubDeadLetterSource:
 
         self._client = pubsub_v1.SubscriberClient()
         self._path = self._client.subscription_path(project, subscription)
-        self._pull_timeout = pull_timeout
+        self.pull_timeout = pull_timeout
 
     def pull(self, max_messages: int) -> Sequence[DeadLetter]:
         from google.api_core import exceptions
@@ -106,7 +106,7 @@ class PubSubDeadLetterSource:
         try:
             response = self._client.pull(
                 request={"subscription": self._path, "max_messages": max_messages},
-                timeout=self._pull_timeout,
+                timeout=self.pull_timeout,
             )
         except exceptions.DeadlineExceeded:
             # Pub/Sub holds a pull on an empty subscription open until the deadline: empty.

@@ -185,6 +185,8 @@ def test_the_docs_show_the_operator_commands() -> None:
         ("python", "ingest", "register-webhook"),
         ("python", "writer", "setup-collection"),
         ("python", "writer", "redrive"),
+        ("python", "bridge", "doctor"),
+        ("python", "bridge", "smoke"),
         ("make", "run"),
         ("make", "test"),
         ("make", "send"),

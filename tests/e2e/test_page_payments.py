@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -28,6 +30,24 @@ def start_payment(stack, first_name: str, key: str) -> dict:
     assert response.status_code == 200, response.text
     assert response.headers["Access-Control-Allow-Origin"] == origin(stack)
     return response.json()
+
+
+@contextmanager
+def webhooks_disabled(stack) -> Iterator[None]:
+    headers = {"Authorization": f"Bearer {stack.config.stripe_secret_key}"}
+    base = f"{stack.config.stripe_standin_url}/v1/webhook_endpoints"
+    endpoints = requests.get(base, headers=headers, timeout=10).json()["data"]
+    for endpoint in endpoints:
+        requests.post(
+            f"{base}/{endpoint['id']}", data={"disabled": "true"}, headers=headers, timeout=10
+        )
+    try:
+        yield
+    finally:
+        for endpoint in endpoints:
+            requests.post(
+                f"{base}/{endpoint['id']}", data={"disabled": "false"}, headers=headers, timeout=10
+            )
 
 
 def test_a_page_payment_verified_by_the_page_lands_in_wix(stack):
@@ -60,8 +80,10 @@ def test_a_page_payment_verified_by_the_page_lands_in_wix(stack):
 
 def test_reconcile_command_records_a_payment_whose_webhooks_never_came(stack):
     stripe = StandinControl(stack.config.stripe_standin_url)
-    started = start_payment(stack, "Grace", "e2e-reconcile-1")
-    stripe.settle(started["payment_intent_id"], status="succeeded", method="card")
+    # The stand-in delivers webhooks to ingest's endpoint: disabled, it sends these none.
+    with webhooks_disabled(stack):
+        started = start_payment(stack, "Grace", "e2e-reconcile-1")
+        stripe.settle(started["payment_intent_id"], status="succeeded", method="card")
 
     result = subprocess.run(
         [sys.executable, "-m", "ingest", "reconcile", "--since", "1h"],

@@ -70,3 +70,15 @@ def stages(path: Path = DOCKERFILE) -> list[Stage]:
 
 def final(path: Path = DOCKERFILE) -> Stage:
     return stages(path)[-1]
+
+
+def lock_install(stage: Stage) -> str:
+    """The pip command of a stage's RUN that installs requirements.lock (one `&&` part)."""
+    commands = [
+        part.strip()
+        for run in stage.all("RUN")
+        for part in run.split("&&")
+        if "pip install" in part
+    ]
+    assert len(commands) == 1, commands
+    return commands[0]

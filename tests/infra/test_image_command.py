@@ -1,7 +1,10 @@
-"""The image's own command, with the environment Terraform gives each service, answers /healthz.
+"""The image's own install and command, with the environment Terraform gives each service,
+answer /healthz.
 
-No Docker engine here, so the Dockerfile's ENTRYPOINT + CMD (or the service's Terraform `args`)
-runs in this venv, from the repository root (the image's WORKDIR /app), with the Dockerfile's ENV
+No Docker engine here, so the Dockerfile's deps stage runs its exact RUN (venv + pip install
+--require-hashes from requirements.lock, nothing else) into a clean venv, in a directory holding
+only what the stage COPYs; then the ENTRYPOINT + CMD (or the service's Terraform `args`) runs
+from that venv, from the repository root (the image's WORKDIR /app), with the Dockerfile's ENV
 and the Terraform env (example tfvars; fake secret values). It listens on 127.0.0.1 (HOST) on a
 free port, as Cloud Run would set PORT. Pub/Sub points at a port where nothing listens: /healthz
 must not need it, and start-up must not block on it.
@@ -11,17 +14,67 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import requests
+from packaging.utils import canonicalize_name
 
 from devstack import processes
-from tests.infra import dockerfile
+from tests.infra import dockerfile, lockfile
 from tests.infra.terraform_model import ROOT, Evaluator, container, env_of, load, load_tfvars
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def image_venv_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image's /opt/venv/bin, built by the Dockerfile's own deps-stage RUN."""
+    stage = dockerfile.stages()[0]
+    build = tmp_path_factory.mktemp("build")
+    for args in stage.all("COPY"):
+        *sources, _ = args.split()
+        for source in sources:
+            shutil.copy(ROOT / source, build / source)
+    venv = tmp_path_factory.mktemp("image") / "venv"
+    (run,) = stage.all("RUN")
+    assert "/opt/venv" in run and "--require-hashes" in run
+    env = {**os.environ, **stage.env()}
+    # `python` is the interpreter of this venv; `python -m venv` makes a clean one from its base.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    done = subprocess.run(
+        ["bash", "-ec", run.replace("/opt/venv", str(venv))],
+        cwd=build,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"the image's install failed:\n{done.stdout}\n{done.stderr}"
+    return venv / "bin"
+
+
+def test_the_image_venv_holds_exactly_the_runtime_lock(image_venv_bin: Path) -> None:
+    """Nothing more (not even the venv's seeded pip and setuptools): what ships is what was
+    audited."""
+    listed = subprocess.run(
+        [str(image_venv_bin / "python"), "-I", "-c", LIST_DISTRIBUTIONS],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = {canonicalize_name(name): v for name, v in json.loads(listed.stdout).items()}
+    locked = {name: pin.version for name, pin in lockfile.read(lockfile.RUNTIME_LOCK).items()}
+    assert installed == locked
+
+
+LIST_DISTRIBUTIONS = (
+    "import importlib.metadata as m, json; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+)
 
 
 def throwaway_credentials(directory: Path) -> Path:
@@ -55,10 +108,10 @@ def throwaway_credentials(directory: Path) -> Path:
     return path
 
 
-def service_env(service: str) -> dict[str, str]:
+def service_env(service: str, image_bin: Path) -> dict[str, str]:
     tf = load()
     evaluator = Evaluator(tf, load_tfvars())
-    venv_bin = str(Path(sys.executable).parent)
+    venv_bin = str(image_bin)
     env = {"PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     for key, value in dockerfile.final().env().items():
         # Paths of the image, mapped onto this checkout and this venv.
@@ -75,23 +128,25 @@ def service_env(service: str) -> dict[str, str]:
     return env
 
 
-def image_argv(service: str) -> list[str]:
+def image_argv(service: str, image_bin: Path) -> list[str]:
     image = dockerfile.final()
     box = container(load().resource("google_cloud_run_v2_service", service))
     argv = image.exec_form("ENTRYPOINT") + list(box.get("args") or image.exec_form("CMD"))
-    argv[0] = str(Path(sys.executable).parent / argv[0])
+    argv[0] = str(image_bin / argv[0])
     return argv
 
 
 @pytest.mark.parametrize("service", ["ingest", "writer"])
 def test_the_image_command_with_the_terraform_env_answers_healthz(
-    service: str, tmp_path: Path
+    service: str, tmp_path: Path, image_venv_bin: Path
 ) -> None:
-    env = service_env(service)
+    env = service_env(service, image_venv_bin)
     env["GOOGLE_APPLICATION_CREDENTIALS"] = str(throwaway_credentials(tmp_path))
     assert "PUSH_AUTH" not in env  # production verifies push tokens
     url = f"http://127.0.0.1:{env['PORT']}"
-    running = processes.start(service, image_argv(service), url, env, tmp_path, cwd=ROOT)
+    running = processes.start(
+        service, image_argv(service, image_venv_bin), url, env, tmp_path, cwd=ROOT
+    )
     try:
         processes.wait_http(running, "/healthz", timeout=60)
         response = requests.get(f"{url}/healthz", timeout=5)

@@ -67,3 +67,39 @@ def test_every_velo_stand_in_exists() -> None:
     for name in ("velo-standin.js", "wix-location-frontend.js", "wix-fetch.js"):
         assert client().get(f"/velo/{name}").status_code == 200, name
         assert (templates / name).exists()
+
+
+def local_client(publishable_key: str = "") -> FlaskClient:
+    settings = CheckoutSettings(
+        ingest_url="http://127.0.0.1:8080",
+        publishable_key=publishable_key,
+        product="tee",
+        stripe_standin_url="http://127.0.0.1:8088",
+        collection_url="http://127.0.0.1:8086/",
+    )
+    return create_checkout_page(settings).test_client()
+
+
+def test_with_no_stripe_key_the_page_is_a_clearly_marked_local_test_on_the_stand_ins() -> None:
+    client = local_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "Local test — no real payment" in page
+    assert '<a href="http://127.0.0.1:8086/">the collection view</a>' in page
+    assert '"apiBase": "http://127.0.0.1:8088"' in page
+    # The stand-in comes before the element, which then uses it instead of js.stripe.com.
+    assert page.index("/local/stripe-standin.js") < page.index("stripe-payment-form.js")
+    script = client.get("/local/stripe-standin.js")
+    assert script.status_code == 200 and "LOCAL TEST ONLY" in script.get_data(as_text=True)
+    config = client.get("/velo/payment-config.js").get_data(as_text=True)
+    assert '"publishableKey": "pk_test_local_devstack_only"' in config
+
+
+def test_with_a_test_key_the_page_uses_real_stripe_and_offers_no_stand_in() -> None:
+    client = local_client("pk_test_abc")
+    page = client.get("/").get_data(as_text=True)
+    assert "Local test — no real payment" not in page
+    assert "stripe-standin.js" not in page
+    assert client.get("/local/stripe-standin.js").status_code == 404
+    assert '"publishableKey": "pk_test_abc"' in client.get("/velo/payment-config.js").get_data(
+        as_text=True
+    )

@@ -25,7 +25,10 @@ def test_our_signatures_are_the_ones_stripes_own_library_accepts():
 
 
 def test_a_header_made_by_stripes_library_is_accepted():
-    header = stripe.WebhookSignature.generate_signature_header(BODY.decode(), SECRET, timestamp=NOW)
+    # stripe 13.0.x (the line pinned to our API version) has no public header generator yet;
+    # its verify_header computes v1 with this function, so a header from it is Stripe's own.
+    signature = stripe.WebhookSignature._compute_signature(f"{NOW}.{BODY.decode()}", SECRET)
+    header = f"t={NOW},v1={signature}"
     assert verify(BODY, header, [SECRET], now=NOW) == NOW
 
 
