@@ -8,9 +8,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.fakes import FakeAuthenticator, FakeCollection, FakePublisher
+from tests.integration.test_writer_push import CONFIG
 from tests.property.strategies import json_values
 from writer.app import create_app
-from writer.config import WriterConfig
 from writer.envelope import Delivery, Poison, parse_envelope
 
 messages = st.fixed_dictionaries(
@@ -49,15 +49,6 @@ def test_any_push_body_is_a_delivery_or_poison(body):
     assert isinstance(parse_envelope(body), Delivery | Poison)
 
 
-CONFIG = WriterConfig(
-    project="p",
-    topic="t",
-    dead_letter_topic="dl",
-    dead_letter_subscription="dls",
-    wix_api_key="key",
-    wix_site_id="site",
-    push_auth_enabled=False,
-)
 DEAD_LETTERS = FakePublisher()
 CLIENT = create_app(CONFIG, FakeCollection(), DEAD_LETTERS, FakeAuthenticator()).test_client()
 
