@@ -13,7 +13,11 @@ from writer.redrive import PubSubDeadLetterSource
 
 
 class Audit:
-    """A pull subscription on the main topic: what ingest really published."""
+    """A pull subscription on the main topic: what ingest really published.
+
+    Not only ingest publishes there: `redrive` sends dead letters back, poison messages with
+    no attributes among them, so readers of `seen` use .get for the attributes they match.
+    """
 
     def __init__(self, emulator_host: str, project: str) -> None:
         os.environ["PUBSUB_EMULATOR_HOST"] = emulator_host

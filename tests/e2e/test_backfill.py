@@ -36,14 +36,14 @@ pytestmark = pytest.mark.e2e
 
 def published_per_payment(audit, payments) -> Counter[str]:
     return Counter(
-        m["payment_intent_id"] for m in audit.drain() if m["payment_intent_id"] in payments
+        m["payment_intent_id"] for m in audit.drain() if m.get("payment_intent_id") in payments
     )
 
 
 def event_ids(audit_seen, payments) -> dict[str, set[str]]:
     ids: dict[str, set[str]] = {}
     for m in audit_seen:
-        if m["payment_intent_id"] in payments:
+        if m.get("payment_intent_id") in payments:
             ids.setdefault(m["payment_intent_id"], set()).add(m["event_id"])
     return ids
 
