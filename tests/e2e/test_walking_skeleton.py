@@ -125,6 +125,10 @@ def test_a_bad_signature_gets_400_and_publishes_nothing(stack, audit):
         "charge.succeeded", Payment().charge(), payment.created, "evt_genuine_after_forged"
     )
     assert send(stack, genuine).status_code == 200
-    poll(lambda: any(m.get("event_id") == "evt_genuine_after_forged" for m in audit.drain(settle=0.2)))
+    poll(
+        lambda: any(
+            m.get("event_id") == "evt_genuine_after_forged" for m in audit.drain(settle=0.2)
+        )
+    )
     assert all(m.get("event_id") != "evt_forged" for m in audit.seen)
     assert payment.intent_id not in stack.records()
