@@ -49,10 +49,10 @@ class FaultPlan:
     # (fraction of deliveries sent, service) at which a service is SIGKILLed
     kills: tuple[tuple[float, str], ...] = ((0.2, "writer"), (0.4, "ingest"), (0.65, "writer"))
     downtime: float = 3.0  # seconds a killed service stays down before it is restarted
-    # The emulator's own push (one message at a time) by default: the proof uses only real
-    # machinery. --relay pushes concurrently (bench/push_relay.py); faster, but nacks on ordered
-    # keys make the emulator redeliver later messages of the key, so it adds no-op redeliveries.
-    relay: bool = False
+    # Delivered as Cloud does (devstack/push_deliverer.py: many at once, one per ordering key),
+    # so that the writer's group commit batches; --emulator-push uses the emulator's own push
+    # (one message at a time).
+    emulator_push: bool = False
     converge_timeout: float = 1200.0
 
 
@@ -166,15 +166,16 @@ def run_faults(plan: FaultPlan, state_dir: Path, out: Path | None = None) -> dic
         f"{plan.payments} payments, {events} events + {len(deliveries) - events} duplicates = "
         f"{len(deliveries)} webhook deliveries, shuffled; Wix stand-in failing "
         f"{WIX_FAULTS['error_rate']:.0%} with 500 and {WIX_FAULTS['rate_limit_rate']:.0%} with 429; "
-        f"push: {'concurrent relay' if plan.relay else 'the emulator'}",
+        f"push: {'the emulator' if plan.emulator_push else 'concurrent (devstack/push_deliverer.py)'}",
         flush=True,
     )
-    stack = BenchStack(StackConfig.on_free_ports(state_dir), Tuning())
+    config = StackConfig.on_free_ports(
+        state_dir, push_delivery="emulator" if plan.emulator_push else "concurrent"
+    )
+    stack = BenchStack(config, Tuning())
     stack.start()
     timeline: list[str] = []
     try:
-        if plan.relay:
-            stack.start_push_relay()
         stack.set_wix_faults(**WIX_FAULTS)
         sender = Sender(stack.config.ingest_url, stack.config.webhook_secret)
         started = time.monotonic()
@@ -225,7 +226,7 @@ def run_faults(plan: FaultPlan, state_dir: Path, out: Path | None = None) -> dic
         "events": events,
         "deliveries": len(deliveries),
         "duplicates": len(deliveries) - events,
-        "relay": plan.relay,
+        "emulator_push": plan.emulator_push,
         "timeline": timeline,
         "attempts": dict(sender.attempts),
         "sent_seconds": round(sent_in, 1),
@@ -288,13 +289,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--payments", type=int, default=FaultPlan.payments)
     parser.add_argument("--rate", type=float, default=FaultPlan.send_rate)
     parser.add_argument(
-        "--relay",
+        "--emulator-push",
         action="store_true",
-        help="push concurrently through bench/push_relay.py instead of the emulator's own push",
+        help="deliver with the emulator's own push (one message at a time) instead of "
+        "concurrently as Cloud does (devstack/push_deliverer.py)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fault-run.json")
     args = parser.parse_args(argv)
-    plan = FaultPlan(payments=args.payments, send_rate=args.rate, relay=args.relay)
+    plan = FaultPlan(payments=args.payments, send_rate=args.rate, emulator_push=args.emulator_push)
     with tempfile.TemporaryDirectory(prefix="fault-run-") as tmp:
         report = run_faults(plan, Path(tmp), args.out)
     return 0 if report["exact"] else 1

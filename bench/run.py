@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from bench import httpload
 from bench.benchstack import BenchStack, Tuning, cpu_seconds, peak_memory, wait_until
 from devstack.stack import StackConfig
@@ -44,6 +46,12 @@ class Plan:
     compare_seconds: float = 30.0
     drain_timeout: float = 600.0
     relay_concurrency: int = 64
+    # The burst (group commit against Wix's quota scaled 10x down): 1,000 payments at once.
+    burst_payments: int = 1000
+    quota_reads_per_minute: int = 300
+    quota_writes_per_minute: int = 150
+    burst_timeout: float = 1800.0
+    single_payments: int = 20  # one payment at a time, for the latency before/after
 
     @classmethod
     def quick(cls) -> Plan:
@@ -56,6 +64,8 @@ class Plan:
             degraded_seconds=4,
             compare_seconds=4,
             drain_timeout=180,
+            burst_payments=100,
+            single_payments=5,
         )
 
 
@@ -69,6 +79,7 @@ class Report:
     e2e: dict[str, Any] = field(default_factory=dict)
     degraded: dict[str, Any] = field(default_factory=dict)
     compare: dict[str, Any] = field(default_factory=dict)
+    burst: dict[str, Any] = field(default_factory=dict)
     memory: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -145,7 +156,7 @@ def cpu_per_request(
 ) -> dict[str, float]:
     return {
         name: round((after[name] - before[name]) / requests * 1000, 3)
-        for name in ("ingest", "pubsub-emulator", "writer", "wix-standin", "push-relay")
+        for name in ("ingest", "pubsub-emulator", "writer", "wix-standin", "push-deliverer")
         if name in before and name in after and requests
     }
 
@@ -285,10 +296,152 @@ def phase_compare(stack: BenchStack, plan: Plan, report: Report) -> None:
     }
 
 
+# burst: group commit against the quota --------------------------------------------------------
+# Writer settings of each path. The baseline is the per-message path as it was before group
+# commit: a window of 0, two workers, and a pace of 50 requests/s per worker (the removed
+# WIX_REQUESTS_PER_SECOND default), which never waits for the quota.
+PER_MESSAGE = {
+    "WRITER_BATCH_WINDOW_MS": "0",
+    "WEB_CONCURRENCY": "2",
+    "GUNICORN_THREADS": "32",
+    "WIX_READS_PER_MINUTE": "6000",
+    "WIX_WRITES_PER_MINUTE": "6000",
+}
+# Group commit with the default window, one process; for the latency run an unbinding budget.
+BATCHED = {
+    "WRITER_BATCH_WINDOW_MS": "20",
+    "WIX_READS_PER_MINUTE": "6000",
+    "WIX_WRITES_PER_MINUTE": "6000",
+}
+
+
+def batched_under_quota(plan: Plan) -> dict[str, str]:
+    """The writer's default share of a site's quota, a fifth, scaled like the quota."""
+    return {
+        **BATCHED,
+        "WIX_READS_PER_MINUTE": str(plan.quota_reads_per_minute // 5),
+        "WIX_WRITES_PER_MINUTE": str(plan.quota_writes_per_minute // 5),
+    }
+
+
+def wix_requests(stack: BenchStack) -> tuple[int, int]:
+    stats = stack.wix_stats()
+    served = stats.get("requests", {})
+    refused = stats.get("quota_refused", {})
+    return (
+        int(served.get("read", 0)) + int(served.get("write", 0)),
+        int(refused.get("read", 0)) + int(refused.get("write", 0)),
+    )
+
+
+def all_correct(stack: BenchStack, ids: list[str]) -> bool:
+    items = stack.records()
+    return all(
+        items.get(i, {}).get("status") == "succeeded" and items[i].get("paidWith") == "Card"
+        for i in ids
+    )
+
+
+def one_at_a_time(stack: BenchStack, count: int, tag: str) -> dict[str, Any]:
+    """Payments sent one after the other, each once the previous one's record is final: the
+    latency of one payment alone, from its first webhook to its final record."""
+    target = httpload.Target.from_url(stack.config.ingest_url)
+    ids, batches = payment_batches(target, stack.config.webhook_secret, count, tag)
+    latencies = []
+    c = stack.config
+    session = requests.Session()
+    session.headers.update({"Authorization": c.wix_api_key, "wix-site-id": c.wix_site_id})
+
+    def final(item_id: str) -> dict[str, Any] | None:
+        # One item through the stand-in's Wix API: cheap, unlike listing the whole collection.
+        answer = session.get(
+            f"{c.standin_url}/wix-data/v2/items/{item_id}",
+            params={"dataCollectionId": c.collection_id},
+            timeout=10,
+        )
+        data = answer.json().get("dataItem", {}).get("data") if answer.ok else None
+        done = data and data.get("status") == "succeeded" and data.get("paidWith") == "Card"
+        return data if done else None
+
+    for item_id, batch in zip(ids, batches, strict=True):
+        sent = time.time()
+        httpload.open_loop(target, [batch], 1000)
+        wait_until(lambda i=item_id: final(i) is not None, 60, 0.02, "the payment's record")
+        item = final(item_id)
+        assert item is not None
+        latencies.append(_epoch(item["_updatedDate"]["$date"]) - sent)
+    return {k: round(v, 1) for k, v in httpload.latency_summary(latencies).items()}
+
+
+def one_burst(stack: BenchStack, plan: Plan, tag: str) -> dict[str, Any]:
+    target = httpload.Target.from_url(stack.config.ingest_url)
+    ids, batches = payment_batches(target, stack.config.webhook_secret, plan.burst_payments, tag)
+    webhooks = [r for batch in batches for r in batch]
+    stack.set_wix_quota(plan.quota_reads_per_minute, plan.quota_writes_per_minute)
+    served_before, refused_before = wix_requests(stack)
+    started = time.monotonic()
+    run = httpload.closed_loop(target, webhooks, 32, plan.burst_timeout, timeout=60)
+    sent_in = time.monotonic() - started
+    wait_until(lambda: all_correct(stack, ids), plan.burst_timeout, 1.0, "every burst record")
+    correct_after = time.monotonic() - started
+    served, refused = wix_requests(stack)
+    stack.set_wix_quota(None, None)
+    return {
+        "payments": len(ids),
+        "webhooks": summary(run),
+        "sent_in_s": round(sent_in, 1),
+        "all_correct_after_s": round(correct_after, 1),
+        "wix_requests": served - served_before,
+        "wix_requests_per_payment": round((served - served_before) / len(ids), 3),
+        "refused_for_quota": refused - refused_before,
+    }
+
+
+def phase_burst(stack: BenchStack, plan: Plan) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "quota": {
+            "reads_per_minute": plan.quota_reads_per_minute,
+            "writes_per_minute": plan.quota_writes_per_minute,
+        },
+        "writer": {"per_message": PER_MESSAGE, "batched": batched_under_quota(plan)},
+    }
+    stack.restart_writer(**PER_MESSAGE)
+    result["single_per_message_ms"] = one_at_a_time(stack, plan.single_payments, "one0")
+    print(
+        f"  one payment at a time, per-message path: {_ms(result['single_per_message_ms'])}",
+        flush=True,
+    )
+    result["baseline"] = one_burst(stack, plan, "burst0")
+    print("  " + _burst_line("per-message (baseline)", result["baseline"]), flush=True)
+    stack.restart_writer(**BATCHED)
+    result["single_batched_ms"] = one_at_a_time(stack, plan.single_payments, "one1")
+    print(
+        f"  one payment at a time, group commit:     {_ms(result['single_batched_ms'])}", flush=True
+    )
+    stack.restart_writer(**batched_under_quota(plan))
+    result["batched"] = one_burst(stack, plan, "burst1")
+    print("  " + _burst_line("group commit", result["batched"]), flush=True)
+    stack.restart_writer()
+    return result
+
+
+def _ms(row: dict[str, Any]) -> str:
+    return f"p50 {row['p50_ms']:.0f} ms  p95 {row['p95_ms']:.0f} ms  max {row['max_ms']:.0f} ms"
+
+
+def _burst_line(name: str, b: dict[str, Any]) -> str:
+    return (
+        f"{name:<24} all {b['payments']} records correct after {b['all_correct_after_s']} s "
+        f"(sent in {b['sent_in_s']} s); Wix requests {b['wix_requests']} = "
+        f"{b['wix_requests_per_payment']} per payment; refused for quota {b['refused_for_quota']}"
+    )
+
+
 # main ----------------------------------------------------------------------------------------
 def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
     report = Report(machine=machine(), tuning=asdict(tuning))
-    stack = BenchStack(StackConfig.on_free_ports(state_dir), tuning)
+    # The emulator's own push first (phase 2a), then the deliverer (one way: see Stack).
+    stack = BenchStack(StackConfig.on_free_ports(state_dir, push_delivery="emulator"), tuning)
     print(_machine_line(report.machine, tuning), flush=True)
     stack.start()
     try:
@@ -308,12 +461,12 @@ def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
         )
         print(_e2e_lines(report.e2e_emulator_push), flush=True)
 
-        stack.start_push_relay(plan.relay_concurrency)
-        phase_e2e(stack, 5, 1, "relaywarm", plan.drain_timeout)  # the relay is up and pulling
+        stack.use_push_deliverer(plan.relay_concurrency)
+        phase_e2e(stack, 5, 1, "relaywarm", plan.drain_timeout)  # the deliverer is pulling
         print(
             f"\n2b. end to end, {plan.e2e_rate:g} payments/s, healthy Wix, push delivered "
-            f"concurrently as Cloud Pub/Sub does (bench/push_relay.py, up to "
-            f"{plan.relay_concurrency} at once)",
+            f"concurrently as Cloud Pub/Sub does (devstack/push_deliverer.py, up to "
+            f"{plan.relay_concurrency} at once), group commit",
             flush=True,
         )
         report.e2e = phase_e2e(stack, plan.e2e_rate, plan.e2e_seconds, "e2eb", plan.drain_timeout)
@@ -337,11 +490,27 @@ def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
         print(_compare_lines(report.compare), flush=True)
         stack.set_wix_faults()
 
+        print(
+            f"\n6. burst: {plan.burst_payments} payments (2 webhooks each) as fast as ingest "
+            f"takes them, Wix quota scaled 10x down ({plan.quota_reads_per_minute} reads, "
+            f"{plan.quota_writes_per_minute} writes a minute); baseline = one message at a "
+            "time, as before group commit",
+            flush=True,
+        )
+        report.burst = phase_burst(stack, plan)
+
         report.memory = [
             asdict(peak_memory(name, s.pid))
             for name, s in stack.services.items()
             if name
-            in ("ingest", "writer", "wix-standin", "pubsub-emulator", "inline-wix", "push-relay")
+            in (
+                "ingest",
+                "writer",
+                "wix-standin",
+                "pubsub-emulator",
+                "inline-wix",
+                "push-deliverer",
+            )
         ]
         print("\n5. peak memory (VmHWM) after all phases", flush=True)
         print(_memory_lines(report.memory), flush=True)
@@ -470,6 +639,25 @@ def _targets(r: Report) -> str:
                 f"  end-to-end p99 <= 2 s at {e['rate_payments_per_s']:g} payments/s ({label}): "
                 f"{'MET' if p99 <= 2000 else 'NOT MET'} (p99 {p99:.0f} ms to the final record)"
             )
+    if r.burst:
+        base, batched = r.burst["baseline"], r.burst["batched"]
+        ratio = batched["all_correct_after_s"] / max(base["all_correct_after_s"], 1e-9)
+        single = r.burst["single_batched_ms"]["p50_ms"] - r.burst["single_per_message_ms"]["p50_ms"]
+        met = (
+            batched["wix_requests_per_payment"] <= 0.3
+            and batched["refused_for_quota"] == 0
+            and ratio <= 0.2
+        )
+        lines.append(
+            f"  burst at the scaled quota: <= 0.3 Wix requests/payment, none refused, <= 1/5 of "
+            f"the baseline's time: {'MET' if met else 'NOT MET'} "
+            f"({batched['wix_requests_per_payment']}/payment, {batched['refused_for_quota']} "
+            f"refused, {ratio:.2f} of the baseline's {base['all_correct_after_s']} s)"
+        )
+        lines.append(
+            f"  one payment at a time within 60 ms of the per-message path: "
+            f"{'MET' if single <= 60 else 'NOT MET'} (p50 {single:+.0f} ms)"
+        )
     if r.degraded and r.e2e:
         lines.append(
             f"  degraded Wix: webhook p99 {r.degraded['webhook']['p99_ms']:.1f} ms "

@@ -197,6 +197,16 @@ resource "google_cloud_run_v2_service" "writer" {
         name  = "PUSH_SERVICE_ACCOUNT"
         value = google_service_account.push.email
       }
+      # This instance's share of the site's Wix quota: the writer's site-wide budget divided by the
+      # most instances that may run at once, so that together they never exceed it.
+      env {
+        name  = "WIX_READS_PER_MINUTE"
+        value = tostring(floor(var.wix_site_reads_per_minute / var.writer_max_instances))
+      }
+      env {
+        name  = "WIX_WRITES_PER_MINUTE"
+        value = tostring(floor(var.wix_site_writes_per_minute / var.writer_max_instances))
+      }
       env {
         name = "WIX_API_KEY"
         value_source {
