@@ -139,7 +139,7 @@ def create_app_from_env() -> Flask:
     logs.configure()
     config = WriterConfig.from_env()
     # Each gunicorn worker is a process with its own buckets: they share the instance's budget.
-    workers = int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
+    workers = int(os.environ.get("WEB_CONCURRENCY", "2") or 2)  # servicekit.gunicorn_conf default
     budget = QuotaBudget(
         per_process(config.wix_reads_per_minute, workers),
         per_process(config.wix_writes_per_minute, workers),
