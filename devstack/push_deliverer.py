@@ -54,8 +54,9 @@ STREAM_ACK_DEADLINE = 600
 @dataclass(frozen=True)
 class DeliveryPolicy:
     concurrency: int = 64
-    # Terraform's max_delivery_attempts default; with this backoff about 3 minutes of failures.
-    max_attempts: int = 20
+    # Pub/Sub's highest max_delivery_attempts: with the local backoff below about 16 minutes of
+    # failures before a message is dead-lettered (Cloud's 20 attempts at 10-600 s: about 2 h).
+    max_attempts: int = 100
     # The local subscription's retry policy (devstack/emulator.py): 1 s doubling up to 10 s.
     first_backoff: float = 1.0
     max_backoff: float = 10.0
