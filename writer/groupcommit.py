@@ -4,9 +4,9 @@ Why: Wix's quota is per site and per minute, and a bulk call is one request what
 One message at a time costs a read and a save each (2 requests a message); a batch of n costs 2.
 
 How: the first push of a batch leads it. It waits for the batch's window (at most 50 ms: a lone
-message waits no longer) or for the size cap, and for the batch before it to be committed
-(one commit at a time per process, so that batches form while Wix answers, and a payment's
-updates are applied in the order they came). Then it reads every item of the batch in one
+message waits no longer) or for the size cap, and for its turn: batches commit oldest first,
+at most `max_commits` at once per process (2: while Wix answers one batch the next one fills,
+and a slow Wix still sees two batches in flight rather than one). Then it reads every item of the batch in one
 consistent query, plans with the pure planner (writer/batch.py), saves the changed items in one
 bulk save and hands each push its own item's outcome. Wix answers a bulk save 200 even when some
 items fail, so each item's result is read: an item that failed alone is retried (transient) or
@@ -178,17 +178,21 @@ class GroupCommit:
         run: Callable[[list[PaymentUpdate], Timer], list[Result]],
         window: float,
         max_items: int = 100,
+        max_commits: int = 2,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not 0 < max_items <= BULK_LIMIT:
             raise ValueError(f"a batch holds 1 to {BULK_LIMIT} messages")
+        if max_commits < 1:
+            raise ValueError("at least one batch must be able to commit")
+        self._max_commits = max_commits
         self._run = run
         self._window = window
         self._max = max_items
         self._clock = clock
         self._cond = threading.Condition()
         self._batches: deque[_Batch] = deque()
-        self._committing = False
+        self._committing = 0
 
     @property
     def waiting(self) -> int:
@@ -219,17 +223,17 @@ class GroupCommit:
         return entry.committed
 
     def _wait_for_turn(self, batch: _Batch) -> None:
-        """Under the lock: until this batch is the oldest, nothing commits, and it is full or
-        its window is over. It takes new messages all the while."""
+        """Under the lock: until this batch is the oldest, a commit slot is free, and it is full
+        or its window is over. It takes new messages all the while."""
         while True:
-            first = self._batches[0] is batch and not self._committing
+            first = self._batches[0] is batch and self._committing < self._max_commits
             remaining = batch.opened + self._window - self._clock()
             if first and (batch.closed or remaining <= 0):
                 break
             self._cond.wait(timeout=remaining if first else None)
         batch.closed = True
         self._batches.popleft()
-        self._committing = True
+        self._committing += 1
 
     def _commit(self, batch: _Batch) -> None:
         timer = Timer(time.perf_counter)
@@ -242,7 +246,7 @@ class GroupCommit:
             )
         finally:
             with self._cond:
-                self._committing = False
+                self._committing -= 1
                 self._cond.notify_all()
         for entry, result in zip(batch.entries, results, strict=True):
             entry.committed = Committed(result, len(updates), timer.ms)

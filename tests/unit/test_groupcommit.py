@@ -160,7 +160,7 @@ def submit_all(commit, updates):
 
 def test_pushes_arriving_while_a_batch_commits_join_the_next_batch():
     recorder = Recorder(hold_first=True)
-    commit = GroupCommit(recorder, window=0.0, max_items=100)
+    commit = GroupCommit(recorder, window=0.0, max_items=100, max_commits=1)
     first, _ = submit_all(commit, [pay(0)])
     assert recorder.started.wait(10)
     others, results = submit_all(commit, [pay(n) for n in range(1, 8)])
@@ -176,7 +176,7 @@ def test_pushes_arriving_while_a_batch_commits_join_the_next_batch():
 
 def test_a_batch_closes_at_its_size_cap_and_batches_commit_oldest_first():
     recorder = Recorder(hold_first=True)
-    commit = GroupCommit(recorder, window=0.0, max_items=3)
+    commit = GroupCommit(recorder, window=0.0, max_items=3, max_commits=1)
     first, _ = submit_all(commit, [pay(0)])
     assert recorder.started.wait(10)
     threads = []
@@ -193,6 +193,32 @@ def test_a_batch_closes_at_its_size_cap_and_batches_commit_oldest_first():
         ["pi_4", "pi_5", "pi_6"],
         ["pi_7"],
     ]
+
+
+def test_two_batches_commit_at_once_and_a_third_waits_for_a_free_slot():
+    release = threading.Event()
+    started: list[list[str]] = []
+    lock = threading.Lock()
+
+    def slow(updates, timer):
+        with lock:
+            started.append([u.payment_intent_id for u in updates])
+        assert release.wait(10)
+        return run(FakeCollection(), updates)
+
+    commit = GroupCommit(slow, window=0.0, max_items=1, max_commits=2)
+    threads = []
+    for n in range(3):
+        more, _ = submit_all(commit, [pay(n)])
+        threads += more
+        if n < 2:
+            wait_for(lambda n=n: len(started) == n + 1)
+    wait_for(lambda: commit.waiting == 1)
+    assert started == [["pi_0"], ["pi_1"]], "the third waits while two commit"
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert started[2] == ["pi_2"]
 
 
 def test_a_lone_message_is_committed_when_its_window_ends():
