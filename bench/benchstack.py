@@ -25,7 +25,7 @@ class Tuning:
     # Wix (two calls of up to 500 ms when Wix is degraded), so the writer needs more threads
     # than ingest for the same message rate.
     writer_workers: int = 1
-    writer_threads: int = 64
+    writer_threads: int = 80  # as the writer on Cloud Run (terraform: local.writer_threads)
     # The stand-in plays Wix, which is not thread-limited: enough threads that an injected
     # 500 ms latency is latency, not a queue in front of the stand-in.
     standin_threads: int = 96

@@ -45,7 +45,7 @@ class Plan:
     compare_rate: float = 5.0  # payments/s, a rate the inline handler can sustain
     compare_seconds: float = 30.0
     drain_timeout: float = 600.0
-    relay_concurrency: int = 64
+    relay_concurrency: int = 80  # pushes in flight: the writer's Cloud Run concurrency
     # The burst (group commit against Wix's quota scaled 10x down): 1,000 payments at once.
     burst_payments: int = 1000
     quota_reads_per_minute: int = 300

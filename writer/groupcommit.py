@@ -4,9 +4,10 @@ Why: Wix's quota is per site and per minute, and a bulk call is one request what
 One message at a time costs a read and a save each (2 requests a message); a batch of n costs 2.
 
 How: the first push of a batch leads it. It waits for the batch's window (at most 50 ms: a lone
-message waits no longer) or for the size cap, and for its turn: batches commit oldest first,
-at most `max_commits` at once per process (2: while Wix answers one batch the next one fills,
-and a slow Wix still sees two batches in flight rather than one). Then it reads every item of the batch in one
+message waits no longer) or for the size cap, and for its turn: batches commit oldest first, one
+at a time, so that while Wix answers one batch (or the budget holds it) the next one fills. Only
+a full batch may commit beside another (up to `max_commits`): more is waiting than one batch
+takes, and waiting would not make the next batch any bigger. Then it reads every item of the batch in one
 consistent query, plans with the pure planner (writer/batch.py), saves the changed items in one
 bulk save and hands each push its own item's outcome. Wix answers a bulk save 200 even when some
 items fail, so each item's result is read: an item that failed alone is retried (transient) or
@@ -223,10 +224,12 @@ class GroupCommit:
         return entry.committed
 
     def _wait_for_turn(self, batch: _Batch) -> None:
-        """Under the lock: until this batch is the oldest, a commit slot is free, and it is full
-        or its window is over. It takes new messages all the while."""
+        """Under the lock: until this batch is the oldest and may commit (nothing else commits,
+        or it is full and a slot is free), and it is full or its window is over. It takes new
+        messages all the while."""
         while True:
-            first = self._batches[0] is batch and self._committing < self._max_commits
+            slot = self._committing == 0 or (batch.closed and self._committing < self._max_commits)
+            first = self._batches[0] is batch and slot
             remaining = batch.opened + self._window - self._clock()
             if first and (batch.closed or remaining <= 0):
                 break

@@ -195,7 +195,21 @@ def test_a_batch_closes_at_its_size_cap_and_batches_commit_oldest_first():
     ]
 
 
-def test_two_batches_commit_at_once_and_a_third_waits_for_a_free_slot():
+def test_a_batch_that_is_not_full_waits_for_the_commit_before_it():
+    recorder = Recorder(hold_first=True)
+    commit = GroupCommit(recorder, window=0.0, max_items=10, max_commits=2)
+    first, _ = submit_all(commit, [pay(0)])
+    assert recorder.started.wait(10)
+    more, _ = submit_all(commit, [pay(1), pay(2)])
+    wait_for(lambda: commit.waiting == 2)
+    assert len(recorder.batches) == 1, "a second commit only for a full batch"
+    recorder.release.set()
+    for t in first + more:
+        t.join(10)
+    assert sorted(recorder.batches[1]) == ["pi_1", "pi_2"]
+
+
+def test_full_batches_commit_two_at_once_and_a_third_waits_for_a_free_slot():
     release = threading.Event()
     started: list[list[str]] = []
     lock = threading.Lock()
