@@ -43,6 +43,7 @@ from typing import Any, Protocol
 
 import requests
 
+from writer.apply import RetryPolicy, backoff
 from writer.deadletter import DEAD_LETTERED_AT, DELIVERY_ATTEMPT, ORIGINAL_MESSAGE_ID, REASON
 
 log = logging.getLogger("devstack.push_deliverer")
@@ -64,8 +65,9 @@ class DeliveryPolicy:
     timeout: float = 60.0
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
-        ceiling = min(self.max_backoff, self.first_backoff * 2.0 ** (attempt - 1))
-        return ceiling * (0.5 + rng.random() / 2)
+        # The writer's jittered exponential backoff, with Pub/Sub's local bounds.
+        bounds = RetryPolicy(first_backoff=self.first_backoff, max_backoff=self.max_backoff)
+        return backoff(bounds, attempt, rng)
 
 
 class Message(Protocol):
