@@ -71,7 +71,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: $(VENV)/.installed-bench  ## load figures on the local stack (about 6 min); see docs/performance.md
+bench: $(VENV)/.installed-bench  ## load figures on the local stack (about 25 min, 12 of them the burst's baseline); see docs/performance.md
 	$(PY) -m bench.run
 
 fault-run: $(VENV)/.installed-bench  ## 2,000 payments through Wix faults and SIGKILLs, checked exactly

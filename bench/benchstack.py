@@ -21,10 +21,11 @@ from devstack.stack import Stack, StackConfig
 class Tuning:
     ingest_workers: int = 2
     ingest_threads: int = 8
-    writer_workers: int = 2
-    # A push mostly waits on Wix (two calls of up to 500 ms when Wix is degraded), so the
-    # writer needs more threads than ingest for the same message rate.
-    writer_threads: int = 32
+    # One process, so that concurrent pushes meet in one group commit. A push mostly waits on
+    # Wix (two calls of up to 500 ms when Wix is degraded), so the writer needs more threads
+    # than ingest for the same message rate.
+    writer_workers: int = 1
+    writer_threads: int = 80  # as the writer on Cloud Run (terraform: local.writer_threads)
     # The stand-in plays Wix, which is not thread-limited: enough threads that an injected
     # 500 ms latency is latency, not a queue in front of the stand-in.
     standin_threads: int = 96
@@ -35,6 +36,7 @@ class BenchStack(Stack):
         super().__init__(config)
         self.tuning = tuning
         self.inline_port = processes.free_port()
+        self.writer_overrides: dict[str, str] = {}
 
     def ingest_env(self) -> dict[str, str]:
         env = super().ingest_env()
@@ -50,7 +52,26 @@ class BenchStack(Stack):
             WEB_CONCURRENCY=str(self.tuning.writer_workers),
             GUNICORN_THREADS=str(self.tuning.writer_threads),
         )
+        env.update(self.writer_overrides)
         return env
+
+    def restart_writer(self, **overrides: str) -> None:
+        """The writer again, on its port, with these settings over the tuning's."""
+        self.writer_overrides = dict(overrides)
+        old = self.services.pop("writer", None)
+        if old:
+            old.stop()
+        self.start_writer()
+
+    def set_wix_quota(self, reads_per_minute: int | None, writes_per_minute: int | None) -> None:
+        """The Wix stand-in's per-minute quota (None: none); its minute starts now."""
+        import requests
+
+        requests.post(
+            f"{self.config.standin_url}/_standin/quota",
+            json={"reads_per_minute": reads_per_minute, "writes_per_minute": writes_per_minute},
+            timeout=10,
+        ).raise_for_status()
 
     def standin_env(self) -> dict[str, str]:
         env = super().standin_env()
@@ -86,46 +107,6 @@ class BenchStack(Stack):
     def restore_subscription(self) -> None:
         """The writer's push subscription again, as Stack made it."""
         self.create_topology()
-
-    def start_push_relay(self, concurrency: int = 64) -> processes.Service:
-        """Deliver with Cloud Pub/Sub's concurrency (bench/push_relay.py) instead of the
-        emulator's one-at-a-time push: the subscription becomes a pull one that the relay reads."""
-        sub, path = self._subscriber()
-        sub.modify_push_config(request={"subscription": path, "push_config": {}})
-        sub.close()
-        env = self.base_env()
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-        service = processes.start(
-            "push-relay",
-            [
-                sys.executable,
-                "-m",
-                "bench.push_relay",
-                self.config.project,
-                self.topology.push_subscription,
-                f"{self.config.writer_url}/pubsub/push",
-                f"--concurrency={concurrency}",
-            ],
-            f"{self.config.writer_url}/healthz",
-            env,
-            self.log_dir,
-        )
-        self.services["push-relay"] = service
-        return service
-
-    def stop_push_relay(self) -> None:
-        """Back to the emulator's own push."""
-        service = self.services.pop("push-relay", None)
-        if service:
-            service.stop()
-        sub, path = self._subscriber()
-        sub.modify_push_config(
-            request={
-                "subscription": path,
-                "push_config": {"push_endpoint": f"{self.config.writer_url}/pubsub/push"},
-            }
-        )
-        sub.close()
 
     def _subscriber(self) -> tuple[Any, str]:
         os.environ["PUBSUB_EMULATOR_HOST"] = self.config.emulator_host

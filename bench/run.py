@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from bench import httpload
 from bench.benchstack import BenchStack, Tuning, cpu_seconds, peak_memory, wait_until
 from devstack.stack import StackConfig
@@ -43,7 +45,13 @@ class Plan:
     compare_rate: float = 5.0  # payments/s, a rate the inline handler can sustain
     compare_seconds: float = 30.0
     drain_timeout: float = 600.0
-    relay_concurrency: int = 64
+    relay_concurrency: int = 80  # pushes in flight: the writer's Cloud Run concurrency
+    # The burst (group commit against Wix's quota scaled 10x down): 1,000 payments at once.
+    burst_payments: int = 1000
+    quota_reads_per_minute: int = 300
+    quota_writes_per_minute: int = 150
+    burst_timeout: float = 1800.0
+    single_payments: int = 20  # one payment at a time, for the latency before/after
 
     @classmethod
     def quick(cls) -> Plan:
@@ -56,6 +64,8 @@ class Plan:
             degraded_seconds=4,
             compare_seconds=4,
             drain_timeout=180,
+            burst_payments=100,
+            single_payments=5,
         )
 
 
@@ -69,6 +79,7 @@ class Report:
     e2e: dict[str, Any] = field(default_factory=dict)
     degraded: dict[str, Any] = field(default_factory=dict)
     compare: dict[str, Any] = field(default_factory=dict)
+    burst: dict[str, Any] = field(default_factory=dict)
     memory: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -145,7 +156,7 @@ def cpu_per_request(
 ) -> dict[str, float]:
     return {
         name: round((after[name] - before[name]) / requests * 1000, 3)
-        for name in ("ingest", "pubsub-emulator", "writer", "wix-standin", "push-relay")
+        for name in ("ingest", "pubsub-emulator", "writer", "wix-standin", "push-deliverer")
         if name in before and name in after and requests
     }
 
@@ -198,13 +209,17 @@ def drain(
     last: list[int] = []
 
     def quiet() -> bool:
-        counts = stack.wix_stats()["items"]
-        total = sum(c["read"] + c["write"] for i, c in counts.items() if i in wanted)
-        last.append(total)
+        last.append(sum(served_by_kind(stack).values()))
         return len(last) >= 4 and last[-1] == last[-4]
 
     wait_until(quiet, timeout, 1.0, "quiet Wix traffic")
     return done, stack.records()
+
+
+def served_by_kind(stack: BenchStack) -> dict[str, int]:
+    """Wix requests the stand-in served, reads and writes (a bulk call once)."""
+    served = stack.wix_stats().get("requests", {})
+    return {"read": int(served.get("read", 0)), "write": int(served.get("write", 0))}
 
 
 def e2e_figures(
@@ -212,6 +227,7 @@ def e2e_figures(
     ids: list[str],
     sent_at: dict[int, float],
     items: dict[str, dict[str, Any]],
+    served_before: dict[str, int],
 ) -> dict[str, Any]:
     first, final = [], []
     for n, item_id in enumerate(ids):
@@ -219,7 +235,7 @@ def e2e_figures(
         first.append(_epoch(item["_createdDate"]["$date"]) - sent_at[n])
         final.append(_epoch(item["_updatedDate"]["$date"]) - sent_at[n])
     counts = stack.wix_stats()["items"]
-    reads = sum(counts.get(i, {}).get("read", 0) for i in ids)
+    served = served_by_kind(stack)
     writes = sum(counts.get(i, {}).get("write", 0) for i in ids)
     wrong = [i for i in ids if items[i].get("status") != "succeeded"]
     return {
@@ -228,8 +244,11 @@ def e2e_figures(
         "wrong": len(wrong),
         "first_record": {k: round(v, 1) for k, v in httpload.latency_summary(first).items()},
         "final_record": {k: round(v, 1) for k, v in httpload.latency_summary(final).items()},
-        "wix_reads_per_payment": round(reads / len(ids), 2),
-        "wix_writes_per_payment": round(writes / len(ids), 2),
+        # Requests over the phase (the stand-in serves nothing else meanwhile); item writes are
+        # the times an item was written, in a bulk save or alone.
+        "wix_reads_per_payment": round((served["read"] - served_before["read"]) / len(ids), 2),
+        "wix_writes_per_payment": round((served["write"] - served_before["write"]) / len(ids), 2),
+        "item_writes_per_payment": round(writes / len(ids), 2),
     }
 
 
@@ -240,6 +259,7 @@ def phase_e2e(
     ids, batches = payment_batches(target, stack.config.webhook_secret, int(rate * seconds), tag)
     sent_at: dict[int, float] = {}
     before = cpu_snapshot(stack)
+    served_before = served_by_kind(stack)
     run = httpload.open_loop(target, batches, rate, on_start=sent_at.__setitem__)
     # open_loop returns once the last webhook is answered: from there, how long until the
     # last record is complete (and Wix traffic quiet).
@@ -250,7 +270,7 @@ def phase_e2e(
         "seconds": seconds,
         "webhook": summary(run),
         "all_records_after_last_send_s": round(done, 1),
-        **e2e_figures(stack, ids, sent_at, items),
+        **e2e_figures(stack, ids, sent_at, items, served_before),
     }
     result["cpu_ms_per_payment"] = cpu_per_request(before, cpu_snapshot(stack), len(ids))
     return result
@@ -285,10 +305,170 @@ def phase_compare(stack: BenchStack, plan: Plan, report: Report) -> None:
     }
 
 
+# burst: group commit against the quota --------------------------------------------------------
+# Writer settings of each path. The baseline is the per-message path as it was before group
+# commit: a window of 0, two workers, and a pace of 50 requests/s per worker (the removed
+# WIX_REQUESTS_PER_SECOND default), which never waits for the quota.
+PER_MESSAGE = {
+    "WRITER_BATCH_WINDOW_MS": "0",
+    "WEB_CONCURRENCY": "2",
+    "GUNICORN_THREADS": "32",
+    "WIX_READS_PER_MINUTE": "6000",
+    "WIX_WRITES_PER_MINUTE": "6000",
+}
+# Group commit with the default window, one process; for the latency run an unbinding budget.
+BATCHED = {
+    "WRITER_BATCH_WINDOW_MS": "20",
+    "WIX_READS_PER_MINUTE": "6000",
+    "WIX_WRITES_PER_MINUTE": "6000",
+}
+
+
+def batched_under_quota(plan: Plan) -> dict[str, str]:
+    """The writer's default share of a site's quota, a fifth, scaled like the quota."""
+    return {
+        **BATCHED,
+        "WIX_READS_PER_MINUTE": str(plan.quota_reads_per_minute // 5),
+        "WIX_WRITES_PER_MINUTE": str(plan.quota_writes_per_minute // 5),
+    }
+
+
+def wix_requests(stack: BenchStack) -> tuple[int, int]:
+    stats = stack.wix_stats()
+    served = stats.get("requests", {})
+    refused = stats.get("quota_refused", {})
+    return (
+        int(served.get("read", 0)) + int(served.get("write", 0)),
+        int(refused.get("read", 0)) + int(refused.get("write", 0)),
+    )
+
+
+def all_correct(stack: BenchStack, ids: list[str]) -> bool:
+    items = stack.records()
+    return all(
+        items.get(i, {}).get("status") == "succeeded" and items[i].get("paidWith") == "Card"
+        for i in ids
+    )
+
+
+def one_at_a_time(stack: BenchStack, count: int, tag: str) -> dict[str, Any]:
+    """Payments sent one after the other, each once the previous one's record is final: the
+    latency of one payment alone, from its first webhook to its final record."""
+    target = httpload.Target.from_url(stack.config.ingest_url)
+    ids, batches = payment_batches(target, stack.config.webhook_secret, count, tag)
+    latencies = []
+    c = stack.config
+    session = requests.Session()
+    session.headers.update({"Authorization": c.wix_api_key, "wix-site-id": c.wix_site_id})
+
+    def final(item_id: str) -> dict[str, Any] | None:
+        # One item through the stand-in's Wix API: cheap, unlike listing the whole collection.
+        answer = session.get(
+            f"{c.standin_url}/wix-data/v2/items/{item_id}",
+            params={"dataCollectionId": c.collection_id},
+            timeout=10,
+        )
+        data = answer.json().get("dataItem", {}).get("data") if answer.ok else None
+        done = data and data.get("status") == "succeeded" and data.get("paidWith") == "Card"
+        return data if done else None
+
+    for item_id, batch in zip(ids, batches, strict=True):
+        sent = time.time()
+        httpload.open_loop(target, [batch], 1000)
+        wait_until(lambda i=item_id: final(i) is not None, 60, 0.02, "the payment's record")
+        item = final(item_id)
+        assert item is not None
+        latencies.append(_epoch(item["_updatedDate"]["$date"]) - sent)
+    return {k: round(v, 1) for k, v in httpload.latency_summary(latencies).items()}
+
+
+def one_burst(stack: BenchStack, plan: Plan, tag: str) -> dict[str, Any]:
+    target = httpload.Target.from_url(stack.config.ingest_url)
+    ids, batches = payment_batches(target, stack.config.webhook_secret, plan.burst_payments, tag)
+    webhooks = [r for batch in batches for r in batch]
+    stack.set_wix_quota(plan.quota_reads_per_minute, plan.quota_writes_per_minute)
+    served_before, refused_before = wix_requests(stack)
+    started = time.monotonic()
+    run = httpload.closed_loop(target, webhooks, 32, plan.burst_timeout, timeout=60)
+    sent_in = time.monotonic() - started
+    wait_until(lambda: all_correct(stack, ids), plan.burst_timeout, 1.0, "every burst record")
+    correct_after = time.monotonic() - started
+    served, refused = wix_requests(stack)
+    stack.set_wix_quota(None, None)
+    return {
+        "payments": len(ids),
+        "webhooks": summary(run),
+        "sent_in_s": round(sent_in, 1),
+        "all_correct_after_s": round(correct_after, 1),
+        "wix_requests": served - served_before,
+        "wix_requests_per_payment": round((served - served_before) / len(ids), 3),
+        "refused_for_quota": refused - refused_before,
+    }
+
+
+def phase_burst(stack: BenchStack, plan: Plan) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "quota": {
+            "reads_per_minute": plan.quota_reads_per_minute,
+            "writes_per_minute": plan.quota_writes_per_minute,
+        },
+        "writer": {"per_message": PER_MESSAGE, "batched": batched_under_quota(plan)},
+    }
+    # One payment at a time first, both paths, on a quiet stack: after a burst, its late
+    # redeliveries would still be in the writer's way.
+    stack.restart_writer(**PER_MESSAGE)
+    result["single_per_message_ms"] = one_at_a_time(stack, plan.single_payments, "one0")
+    print(
+        f"  one payment at a time, per-message path: {_ms(result['single_per_message_ms'])}",
+        flush=True,
+    )
+    stack.restart_writer(**BATCHED)
+    result["single_batched_ms"] = one_at_a_time(stack, plan.single_payments, "one1")
+    print(
+        f"  one payment at a time, group commit:     {_ms(result['single_batched_ms'])}", flush=True
+    )
+    stack.restart_writer(**PER_MESSAGE)
+    result["baseline"] = one_burst(stack, plan, "burst0")
+    print("  " + _burst_line("per-message (baseline)", result["baseline"]), flush=True)
+    stack.restart_writer(**batched_under_quota(plan))
+    result["batched"] = one_burst(stack, plan, "burst1")
+    print("  " + _burst_line("group commit", result["batched"]), flush=True)
+    stack.restart_writer()
+    return result
+
+
+def _ms(row: dict[str, Any]) -> str:
+    return f"p50 {row['p50_ms']:.0f} ms  p95 {row['p95_ms']:.0f} ms  max {row['max_ms']:.0f} ms"
+
+
+def _burst_line(name: str, b: dict[str, Any]) -> str:
+    return (
+        f"{name:<24} all {b['payments']} records correct after {b['all_correct_after_s']} s "
+        f"(sent in {b['sent_in_s']} s); Wix requests {b['wix_requests']} = "
+        f"{b['wix_requests_per_payment']} per payment; refused for quota {b['refused_for_quota']}"
+    )
+
+
 # main ----------------------------------------------------------------------------------------
-def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
+def run_burst_only(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
     report = Report(machine=machine(), tuning=asdict(tuning))
     stack = BenchStack(StackConfig.on_free_ports(state_dir), tuning)
+    print(_machine_line(report.machine, tuning), flush=True)
+    stack.start()
+    try:
+        report.burst = phase_burst(stack, plan)
+        print("\ntargets\n" + _targets(report), flush=True)
+    finally:
+        stack.stop()
+    report.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"\nload average at end: {report.machine['load_average_at_end']}")
+    return report
+
+
+def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
+    report = Report(machine=machine(), tuning=asdict(tuning))
+    # The emulator's own push first (phase 2a), then the deliverer (one way: see Stack).
+    stack = BenchStack(StackConfig.on_free_ports(state_dir, push_delivery="emulator"), tuning)
     print(_machine_line(report.machine, tuning), flush=True)
     stack.start()
     try:
@@ -308,12 +488,12 @@ def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
         )
         print(_e2e_lines(report.e2e_emulator_push), flush=True)
 
-        stack.start_push_relay(plan.relay_concurrency)
-        phase_e2e(stack, 5, 1, "relaywarm", plan.drain_timeout)  # the relay is up and pulling
+        stack.use_push_deliverer(plan.relay_concurrency)
+        phase_e2e(stack, 5, 1, "relaywarm", plan.drain_timeout)  # the deliverer is pulling
         print(
             f"\n2b. end to end, {plan.e2e_rate:g} payments/s, healthy Wix, push delivered "
-            f"concurrently as Cloud Pub/Sub does (bench/push_relay.py, up to "
-            f"{plan.relay_concurrency} at once)",
+            f"concurrently as Cloud Pub/Sub does (devstack/push_deliverer.py, up to "
+            f"{plan.relay_concurrency} at once), group commit",
             flush=True,
         )
         report.e2e = phase_e2e(stack, plan.e2e_rate, plan.e2e_seconds, "e2eb", plan.drain_timeout)
@@ -337,11 +517,27 @@ def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
         print(_compare_lines(report.compare), flush=True)
         stack.set_wix_faults()
 
+        print(
+            f"\n6. burst: {plan.burst_payments} payments (2 webhooks each) as fast as ingest "
+            f"takes them, Wix quota scaled 10x down ({plan.quota_reads_per_minute} reads, "
+            f"{plan.quota_writes_per_minute} writes a minute); baseline = one message at a "
+            "time, as before group commit",
+            flush=True,
+        )
+        report.burst = phase_burst(stack, plan)
+
         report.memory = [
             asdict(peak_memory(name, s.pid))
             for name, s in stack.services.items()
             if name
-            in ("ingest", "writer", "wix-standin", "pubsub-emulator", "inline-wix", "push-relay")
+            in (
+                "ingest",
+                "writer",
+                "wix-standin",
+                "pubsub-emulator",
+                "inline-wix",
+                "push-deliverer",
+            )
         ]
         print("\n5. peak memory (VmHWM) after all phases", flush=True)
         print(_memory_lines(report.memory), flush=True)
@@ -357,6 +553,11 @@ def run_bench(plan: Plan, tuning: Tuning, state_dir: Path) -> Report:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short run to check the harness")
+    parser.add_argument(
+        "--only-burst",
+        action="store_true",
+        help="only phase 6 (the burst against the scaled Wix quota, ~15 min)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "bench.json")
     parser.add_argument("--chart", type=Path, default=CHART)
     parser.add_argument("--ingest-workers", type=int, default=Tuning.ingest_workers)
@@ -365,6 +566,15 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan.quick() if args.quick else Plan()
     tuning = Tuning(ingest_workers=args.ingest_workers, ingest_threads=args.ingest_threads)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        if args.only_burst:
+            report = run_burst_only(plan, tuning, Path(tmp))
+            out = (
+                args.out.with_name("burst.json") if args.out == RESULTS / "bench.json" else args.out
+            )
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(asdict(report), indent=2))
+            print(f"\nwrote {out}")
+            return 0
         report = run_bench(plan, tuning, Path(tmp))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(asdict(report), indent=2))
@@ -427,7 +637,8 @@ def _e2e_lines(e: dict[str, Any]) -> str:
             f"all there {e['all_records_after_last_send_s']} s after the last webhook",
             f"  webhook -> first Wix record: {_lat(e['first_record'])}",
             f"  webhook -> final Wix record: {_lat(e['final_record'])}",
-            f"  Wix calls per payment: {e['wix_reads_per_payment']} reads, {e['wix_writes_per_payment']} writes "
+            f"  Wix requests per payment: {e['wix_reads_per_payment']} reads, {e['wix_writes_per_payment']} writes, "
+            f"{e.get('item_writes_per_payment', '?')} item writes "
             f"(2 webhooks per payment)   CPU ms/payment {_cpu(e['cpu_ms_per_payment'])}",
         ]
     )
@@ -470,6 +681,25 @@ def _targets(r: Report) -> str:
                 f"  end-to-end p99 <= 2 s at {e['rate_payments_per_s']:g} payments/s ({label}): "
                 f"{'MET' if p99 <= 2000 else 'NOT MET'} (p99 {p99:.0f} ms to the final record)"
             )
+    if r.burst:
+        base, batched = r.burst["baseline"], r.burst["batched"]
+        ratio = batched["all_correct_after_s"] / max(base["all_correct_after_s"], 1e-9)
+        single = r.burst["single_batched_ms"]["p50_ms"] - r.burst["single_per_message_ms"]["p50_ms"]
+        met = (
+            batched["wix_requests_per_payment"] <= 0.3
+            and batched["refused_for_quota"] == 0
+            and ratio <= 0.2
+        )
+        lines.append(
+            f"  burst at the scaled quota: <= 0.3 Wix requests/payment, none refused, <= 1/5 of "
+            f"the baseline's time: {'MET' if met else 'NOT MET'} "
+            f"({batched['wix_requests_per_payment']}/payment, {batched['refused_for_quota']} "
+            f"refused, {ratio:.2f} of the baseline's {base['all_correct_after_s']} s)"
+        )
+        lines.append(
+            f"  one payment at a time within 60 ms of the per-message path: "
+            f"{'MET' if single <= 60 else 'NOT MET'} (p50 {single:+.0f} ms)"
+        )
     if r.degraded and r.e2e:
         lines.append(
             f"  degraded Wix: webhook p99 {r.degraded['webhook']['p99_ms']:.1f} ms "

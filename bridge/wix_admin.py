@@ -16,7 +16,7 @@ class WixAdmin(WixCollection):
         """True if the item was removed, False if there was none."""
         path = f"/wix-data/v2/items/{quote(item_id, safe='')}"
         try:
-            self._call("DELETE", path, params={"dataCollectionId": self.collection_id})
+            self._call("DELETE", path, "write", params={"dataCollectionId": self.collection_id})
         except WixConfigError as exc:
             if exc.status == 404 and exc.code in ITEM_NOT_FOUND_CODES:
                 return False

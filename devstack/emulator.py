@@ -62,8 +62,9 @@ class Topology:
     push_subscription: str = "stripe-payments-writer"
 
 
-def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) -> None:
-    """Topics, the dead-letter pull subscription and the ordered push subscription to the writer."""
+def create_topology(emulator_host: str, topology: Topology, push_endpoint: str | None) -> None:
+    """Topics, the dead-letter pull subscription and the writer's ordered subscription: pushed
+    to `push_endpoint` by the emulator, or, with None, pulled (by devstack/push_deliverer.py)."""
     os.environ["PUBSUB_EMULATOR_HOST"] = emulator_host
     from google.api_core import exceptions
     from google.cloud import pubsub_v1
@@ -81,7 +82,7 @@ def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) 
     push: dict[str, object] = {
         "name": subscriber.subscription_path(topology.project, topology.push_subscription),
         "topic": topic,
-        "push_config": {"push_endpoint": push_endpoint},
+        "push_config": {"push_endpoint": push_endpoint} if push_endpoint else {},
         "ack_deadline_seconds": 30,
         "enable_message_ordering": True,
         # No dead-letter policy, unlike Cloud (Terraform's): the emulator neither forwards an
@@ -107,4 +108,16 @@ def create_topology(emulator_host: str, topology: Topology, push_endpoint: str) 
             subscriber.create_subscription(request=request)
         except exceptions.AlreadyExists:
             pass
+    subscriber.close()
+
+
+def set_push_endpoint(emulator_host: str, topology: Topology, push_endpoint: str | None) -> None:
+    """Make the writer's subscription a push one to `push_endpoint`, or (None) a pull one."""
+    os.environ["PUBSUB_EMULATOR_HOST"] = emulator_host
+    from google.cloud import pubsub_v1
+
+    subscriber = pubsub_v1.SubscriberClient()
+    path = subscriber.subscription_path(topology.project, topology.push_subscription)
+    config = {"push_endpoint": push_endpoint} if push_endpoint else {}
+    subscriber.modify_push_config(request={"subscription": path, "push_config": config})
     subscriber.close()

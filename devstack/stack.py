@@ -21,7 +21,7 @@ from devstack import emulator, processes, samples
 STATE_FILE = "stack.json"
 LOCAL_STRIPE_KEY = "sk_test_local_devstack_only"  # the local Stripe stand-in accepts only this
 STOP_WAVES = (
-    ("checkout-page", "ingest", "stripe-standin"),
+    ("checkout-page", "ingest", "stripe-standin", "push-deliverer"),
     ("writer",),
     ("wix-standin", "pubsub-emulator"),
 )
@@ -61,8 +61,16 @@ class StackConfig:
     allowed_origins: str = ""
     catalog: str = '{"tee": {"name": "T-shirt", "amount": 1999, "currency": "usd"}}'
     ingest_workers: int = 2
-    writer_workers: int = 2
-    wix_requests_per_second: float = 1000.0
+    # One writer process with many threads, as on Cloud Run: group commit batches the pushes
+    # that one process handles at once.
+    writer_workers: int = 1
+    writer_threads: int = 32
+    # The stand-in has no quota unless asked (POST /_standin/quota): a budget that never binds.
+    wix_reads_per_minute: float = 60_000.0
+    wix_writes_per_minute: float = 60_000.0
+    # "concurrent": devstack/push_deliverer.py delivers the writer's subscription as Cloud does
+    # (many at once, one per ordering key); "emulator": the emulator's own push, one at a time.
+    push_delivery: str = "concurrent"
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -165,7 +173,9 @@ class Stack:
             PUBSUB_DEAD_LETTER_SUBSCRIPTION=self.topology.dead_letter_subscription,
             PUSH_AUTH="disabled",
             WEB_CONCURRENCY=str(c.writer_workers),
-            WIX_REQUESTS_PER_SECOND=str(c.wix_requests_per_second),
+            GUNICORN_THREADS=str(c.writer_threads),
+            WIX_READS_PER_MINUTE=str(c.wix_reads_per_minute),
+            WIX_WRITES_PER_MINUTE=str(c.wix_writes_per_minute),
         )
         return env
 
@@ -213,8 +223,10 @@ class Stack:
             ("Wix stand-in", self.start_standin),
             ("writer", self.start_writer),
             ("topics and subscriptions", self.create_topology),
-            ("the Payments collection", self.setup_collection),
         ]
+        if c.push_delivery == "concurrent":
+            steps.append(("push deliverer (Cloud's concurrent push)", self.start_push_deliverer))
+        steps.append(("the Payments collection", self.setup_collection))
         if c.uses_stripe_standin:
             steps.append(("Stripe stand-in", self.start_stripe_standin))
             steps.append(("ingest's webhook endpoint at Stripe", self.register_stripe_webhook))
@@ -240,13 +252,51 @@ class Stack:
     def topology(self) -> emulator.Topology:
         return emulator.Topology(project=self.config.project)
 
+    @property
+    def push_endpoint(self) -> str:
+        return f"{self.config.writer_url}/pubsub/push"
+
     def create_topology(self) -> None:
-        """Topics and subscriptions, the writer's push one included (again, if deleted)."""
+        """Topics and subscriptions, the writer's one included (again, if deleted): a push
+        subscription for the emulator's own push, a pull one for the deliverer."""
         emulator.create_topology(
             self.config.emulator_host,
             self.topology,
-            push_endpoint=f"{self.config.writer_url}/pubsub/push",
+            push_endpoint=self.push_endpoint if self.config.push_delivery == "emulator" else None,
         )
+
+    def start_push_deliverer(self, concurrency: int = 64) -> processes.Service:
+        """Deliver the writer's subscription as Cloud does (devstack/push_deliverer.py)."""
+        env = self.base_env()
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        service = processes.start(
+            "push-deliverer",
+            [
+                sys.executable,
+                "-m",
+                "devstack.push_deliverer",
+                self.config.project,
+                self.topology.push_subscription,
+                self.push_endpoint,
+                f"--dead-letter-topic={self.topology.dead_letter_topic}",
+                f"--concurrency={concurrency}",
+            ],
+            self.push_endpoint,
+            env,
+            self.log_dir,
+        )
+        self.services["push-deliverer"] = service
+        self.write_state()  # at once: `make stop` finds it whatever happens next
+        return service
+
+    def use_push_deliverer(self, concurrency: int = 64) -> None:
+        """From the emulator's own push to concurrent delivery: the subscription becomes a pull
+        one for the deliverer. One way only: once a streaming pull has been attached, the
+        emulator (0.8.20) no longer pushes that subscription when given a push config again."""
+        emulator.set_push_endpoint(self.config.emulator_host, self.topology, None)
+        self.config.push_delivery = "concurrent"
+        if "push-deliverer" not in self.services:
+            self.start_push_deliverer(concurrency)
 
     def start_standin(self) -> processes.Service:
         return self.gunicorn(

@@ -8,7 +8,16 @@ replaces the whole item, bulk save that answers 200 with per-item results, and W
 Not Wix: everything under /_standin/ (fault injection and request counts for tests and
 benchmarks) and the page at / that shows the collection as a table. POST /_standin/faults takes
 {"error_rate": 0.1 (500s), "rate_limit_rate": 0.05 (429 WDE0014), "retry_after": 1 (seconds),
-"latency_ms": 0, "refuse_items": ["<item id>", …] (saves answered 400 WDE0075)}; {} clears it.
+"latency_ms": 0, "refuse_items": ["<item id>", …] (saves answered 400 WDE0075, and in a bulk save
+that item alone fails)}; {} clears it. POST /_standin/quota sets the per-minute quota (below).
+
+The quota, as Wix's "About Data Feature Limitations" describes it
+(https://dev.wix.com/docs/develop-websites-sdk/maintain-your-site/scale-your-site/about-data-feature-limitations):
+data requests per site and per minute, reads and writes counted apart, a bulk call one request;
+beyond it, 429 with WDE0014 ("Requests per minute quota exceeded") for the rest of the minute.
+Off unless set: WIX_STANDIN_READS_PER_MINUTE / WIX_STANDIN_WRITES_PER_MINUTE, or
+POST /_standin/quota {"reads_per_minute": 300, "writes_per_minute": 150} ({} turns it off).
+Minutes count from when the quota was set. Wix documents no Retry-After for it, so none is sent.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import os
 import random
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +53,8 @@ FIELD_TYPES = (
 MAX_ITEM_BYTES = 500 * 1024
 # The counts row under which injected faults are tallied (not an item id Wix would accept).
 FAULTS = "/faults"
+# The counts row of every Wix request served, by kind (read | write): a bulk call counts once.
+REQUESTS = "/requests"
 SYSTEM_FIELDS = ("_id", "_createdDate", "_updatedDate", "_owner")
 
 SCHEMA = """
@@ -51,6 +63,9 @@ CREATE TABLE IF NOT EXISTS items (
   collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, created TEXT NOT NULL,
   PRIMARY KEY (collection, id));
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quota (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quota_usage (
+  minute INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (minute, kind));
 CREATE TABLE IF NOT EXISTS counts (
   item TEXT NOT NULL, op TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (item, op));
 """
@@ -79,7 +94,13 @@ def now_date() -> dict[str, str]:
     return {"$date": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
 
 
-def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
+def create_standin(
+    db_path: str | Path,
+    api_key: str,
+    site_id: str,
+    reads_per_minute: int | None = None,
+    writes_per_minute: int | None = None,
+) -> Flask:
     app = Flask("wix_standin")
     db_file = str(db_path)
     rng = random.Random()
@@ -95,6 +116,11 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
 
     conn = sqlite3.connect(db_file, isolation_level=None)
     conn.executescript(SCHEMA)
+    if reads_per_minute or writes_per_minute:
+        conn.execute(
+            "INSERT OR REPLACE INTO quota (id, body) VALUES (1, ?)",
+            (json.dumps(_quota_plan(reads_per_minute, writes_per_minute)),),
+        )
     conn.close()
 
     @app.teardown_appcontext
@@ -150,7 +176,37 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
             return wix_error(
                 403, "WDE0027", "The current user does not have permissions on this site"
             )
+        kind = "read" if request.method == "GET" or request.path.endswith("/query") else "write"
+        if not within_quota(kind):
+            count(FAULTS, f"quota-{kind}")
+            return wix_error(429, "WDE0014", "Requests per minute quota exceeded")
+        count(REQUESTS, kind)
         return None
+
+    def within_quota(kind: str) -> bool:
+        """Count one request of this kind in the current minute, unless the quota is spent."""
+        row = db().execute("SELECT body FROM quota WHERE id = 1").fetchone()
+        plan = json.loads(row[0]) if row else {}
+        limit = plan.get(f"{kind}s_per_minute")
+        if not limit:
+            return True
+        minute = int((time.time() - float(plan["started"])) // 60)
+        conn = db()
+        conn.execute("BEGIN IMMEDIATE")  # check and count as one step across threads
+        try:
+            used = conn.execute(
+                "SELECT n FROM quota_usage WHERE minute = ? AND kind = ?", (minute, kind)
+            ).fetchone()
+            if used and used[0] >= int(limit):
+                return False
+            conn.execute(
+                "INSERT INTO quota_usage (minute, kind, n) VALUES (?, ?, 1) "
+                "ON CONFLICT (minute, kind) DO UPDATE SET n = n + 1",
+                (minute, kind),
+            )
+            return True
+        finally:
+            conn.execute("COMMIT")
 
     # --- items ----------------------------------------------------------------------------
     @app.get("/wix-data/v2/items/<path:item_id>")
@@ -291,23 +347,25 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
             return wix_error(
                 404, "WDE0025", f"The {body.get('dataCollectionId')} collection does not exist"
             )
-        paging = (body.get("query") or {}).get("paging") or {}
+        query = body.get("query") or {}
+        paging = query.get("paging") or {}
         limit = min(int(paging.get("limit") or 50), 1000)
         offset = int(paging.get("offset") or 0)
+        try:
+            matches = _filter(query.get("filter") or {})
+        except Refused as refused:
+            return wix_error(refused.status, refused.code, refused.message)
         rows = (
             db()
             .execute(
-                "SELECT id, data FROM items WHERE collection = ? ORDER BY rowid LIMIT ? OFFSET ?",
-                (collection["id"], limit, offset),
+                "SELECT id, data FROM items WHERE collection = ? ORDER BY rowid",
+                (collection["id"],),
             )
             .fetchall()
         )
-        total = (
-            db()
-            .execute("SELECT COUNT(*) FROM items WHERE collection = ?", (collection["id"],))
-            .fetchone()[0]
-        )
-        items = [_item(collection["id"], r[0], json.loads(r[1])) for r in rows]
+        found = [(r[0], data) for r in rows if matches(data := json.loads(r[1]))]
+        total = len(found)
+        items = [_item(collection["id"], i, d) for i, d in found[offset : offset + limit]]
         paging_meta: dict[str, Any] = {
             "count": len(items),
             "offset": offset,
@@ -361,16 +419,30 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
         db().execute("INSERT OR REPLACE INTO faults (id, body) VALUES (1, ?)", (json.dumps(plan),))
         return jsonify(plan)
 
+    @app.post("/_standin/quota")
+    def set_quota() -> Response:
+        body = request.get_json(silent=True) or {}
+        plan = _quota_plan(body.get("reads_per_minute"), body.get("writes_per_minute"))
+        db().execute("INSERT OR REPLACE INTO quota (id, body) VALUES (1, ?)", (json.dumps(plan),))
+        db().execute("DELETE FROM quota_usage")
+        return jsonify(plan)
+
     @app.get("/_standin/stats")
     def stats() -> Response:
         rows = db().execute("SELECT item, op, n FROM counts").fetchall()
         per_item: dict[str, dict[str, int]] = {}
         injected = {op: n for item, op, n in rows if item == FAULTS}
+        served = {op: n for item, op, n in rows if item == REQUESTS}
         for item, op, n in rows:
-            if item != FAULTS:
+            if item not in (FAULTS, REQUESTS):
                 per_item.setdefault(item, {"read": 0, "write": 0})[op] = n
         return jsonify(
             {
+                "quota_refused": {
+                    "read": injected.pop("quota-read", 0),
+                    "write": injected.pop("quota-write", 0),
+                },
+                "requests": {"read": served.get("read", 0), "write": served.get("write", 0)},
                 "faults_injected": injected,
                 "reads": sum(v["read"] for v in per_item.values()),
                 "writes": sum(v["write"] for v in per_item.values()),
@@ -400,6 +472,49 @@ def create_standin(db_path: str | Path, api_key: str, site_id: str) -> Flask:
     install_collection_view(app, db)  # GET /: the view a merchant keeps open
 
     return app
+
+
+def _quota_plan(reads: Any, writes: Any) -> dict[str, Any]:
+    return {
+        "reads_per_minute": int(reads) if reads else None,
+        "writes_per_minute": int(writes) if writes else None,
+        "started": time.time(),
+    }
+
+
+Match = Callable[[dict[str, Any]], bool]
+
+
+def _filter(spec: Any) -> Match:
+    """The part of Wix's query filter the writer uses: field equality, `$eq`, `$in`, `$and`
+    (https://dev.wix.com/docs/rest/articles/getting-started/api-query-language)."""
+    if not isinstance(spec, dict):
+        raise Refused(400, "WDE0001", "filter must be an object")
+    tests: list[Match] = []
+    for key, condition in spec.items():
+        if key == "$and" and isinstance(condition, list):
+            tests.extend(_filter(part) for part in condition)
+        elif key.startswith("$"):
+            raise Refused(400, "WDE0001", f"unsupported filter operator {key} (stand-in)")
+        elif isinstance(condition, dict):
+            for op, value in condition.items():
+                if op == "$eq":
+                    tests.append(_equals(key, value))
+                elif op == "$in" and isinstance(value, list):
+                    tests.append(_one_of(key, value))
+                else:
+                    raise Refused(400, "WDE0001", f"unsupported filter {op} (stand-in)")
+        else:
+            tests.append(_equals(key, condition))
+    return lambda data: all(test(data) for test in tests)
+
+
+def _equals(key: str, value: Any) -> Match:
+    return lambda data: data.get(key) == value
+
+
+def _one_of(key: str, values: list[Any]) -> Match:
+    return lambda data: data.get(key) in values
 
 
 def _item(collection_id: str, item_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -462,11 +577,13 @@ def _render_page(conn: sqlite3.Connection) -> str:
 
 
 def create_standin_from_env() -> Flask:
-    """For gunicorn: WIX_STANDIN_DB, WIX_API_KEY, WIX_SITE_ID."""
+    """For gunicorn: WIX_STANDIN_DB, WIX_API_KEY, WIX_SITE_ID, optional quota (see top)."""
     app = create_standin(
         os.environ.get("WIX_STANDIN_DB", ".devstack/wix.sqlite3"),
         os.environ["WIX_API_KEY"],
         os.environ["WIX_SITE_ID"],
+        int(os.environ.get("WIX_STANDIN_READS_PER_MINUTE") or 0) or None,
+        int(os.environ.get("WIX_STANDIN_WRITES_PER_MINUTE") or 0) or None,
     )
     install_request_log(app, "wix-standin")
     return app

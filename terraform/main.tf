@@ -8,6 +8,11 @@ locals {
   # Requests one instance takes at once = gunicorn workers x threads, as the Dockerfile sets them
   # (WEB_CONCURRENCY x GUNICORN_THREADS; measured in docs/deploy.md). More would queue inside gunicorn.
   container_concurrency = 1 * 32
+  # The writer's pushes mostly wait on Wix, and group commit batches the pushes one process holds
+  # at once: one worker with more threads (the writer's GUNICORN_THREADS, set below), Cloud Run's
+  # default of 80 (measured in docs/performance.md, "Group commit and the Wix quota").
+  writer_threads     = 80
+  writer_concurrency = 1 * local.writer_threads
 
   # OIDC audiences: fixed strings rather than the services' URLs, which would make each service
   # depend on its own URL. The writer lists its audience in custom_audiences so Cloud Run's IAM

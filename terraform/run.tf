@@ -149,7 +149,7 @@ resource "google_cloud_run_v2_service" "writer" {
     service_account = google_service_account.writer.email
     # Equal to the push subscription's ack deadline: past it Pub/Sub redelivers anyway.
     timeout                          = "60s"
-    max_instance_request_concurrency = local.container_concurrency
+    max_instance_request_concurrency = local.writer_concurrency
 
     scaling {
       min_instance_count = 0
@@ -205,6 +205,20 @@ resource "google_cloud_run_v2_service" "writer" {
       env {
         name  = "PUSH_SERVICE_ACCOUNT"
         value = google_service_account.push.email
+      }
+      env {
+        name  = "GUNICORN_THREADS"
+        value = tostring(local.writer_threads)
+      }
+      # This instance's share of the site's Wix quota: the writer's site-wide budget divided by the
+      # most instances that may run at once, so that together they never exceed it.
+      env {
+        name  = "WIX_READS_PER_MINUTE"
+        value = tostring(floor(var.wix_site_reads_per_minute / var.writer_max_instances))
+      }
+      env {
+        name  = "WIX_WRITES_PER_MINUTE"
+        value = tostring(floor(var.wix_site_writes_per_minute / var.writer_max_instances))
       }
       env {
         name = "WIX_API_KEY"

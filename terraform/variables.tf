@@ -120,13 +120,35 @@ variable "ingest_max_instances" {
 }
 
 variable "writer_max_instances" {
-  description = "Upper bound on writer instances. Wix rate-limits per site, so more writers only add 429s; keep it small."
+  description = "Upper bound on writer instances. Wix rate-limits per site: the site-wide Wix budget is divided by it, so more writers only make each one's share smaller; keep it small."
   type        = number
   default     = 3
 
   validation {
     condition     = var.writer_max_instances >= 1 && var.writer_max_instances <= 20
     error_message = "writer_max_instances must be between 1 and 20."
+  }
+}
+
+variable "wix_site_reads_per_minute" {
+  description = "Wix Data reads a minute all writer instances together may spend. Wix's quota (about 3,000 a minute) is per site and shared with the site's own pages; the default leaves four fifths to the site (docs/performance.md)."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.wix_site_reads_per_minute >= var.writer_max_instances && var.wix_site_reads_per_minute <= 3000
+    error_message = "wix_site_reads_per_minute must be at least writer_max_instances and at most Wix's 3,000 a minute."
+  }
+}
+
+variable "wix_site_writes_per_minute" {
+  description = "Wix Data writes a minute all writer instances together may spend (a bulk save is one). Wix's quota (about 1,500 a minute) is per site and shared with the site's own pages; the default leaves four fifths to the site."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.wix_site_writes_per_minute >= var.writer_max_instances && var.wix_site_writes_per_minute <= 1500
+    error_message = "wix_site_writes_per_minute must be at least writer_max_instances and at most Wix's 1,500 a minute."
   }
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 from devstack.stripe_fixtures import Payment
 from servicekit.oidc import OidcAuthError
 from servicekit.publishing import PublishError
-from writer.wix import WixError
+from writer.wix import BulkResult, WixError
 
 
 @dataclass
@@ -46,6 +46,10 @@ class FakeCollection:
     fail_save: list[WixError] = field(default_factory=list)
     reads: int = 0
     writes: int = 0
+    item_errors: dict[str, str] = field(default_factory=dict)
+    item_errors_once: bool = False
+    queries: list[list[str]] = field(default_factory=list)
+    bulks: list[list[str]] = field(default_factory=list)
 
     def get(self, item_id: str) -> dict[str, Any] | None:
         self.reads += 1
@@ -61,6 +65,34 @@ class FakeCollection:
         action = "UPDATED" if item_id in self.items else "INSERTED"
         self.items[item_id] = copy.deepcopy({**data, "_id": item_id})
         return action
+
+    # many items a request (group commit) ---------------------------------------------------
+    def get_many(self, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+        self.reads += 1
+        self.queries.append(list(item_ids))
+        if self.fail_get:
+            raise self.fail_get.pop(0)
+        return {i: copy.deepcopy(self.items[i]) for i in item_ids if i in self.items}
+
+    def bulk_save(self, items: list[tuple[str, dict[str, Any]]]) -> list[BulkResult]:
+        """As Wix: 200 with one result per item; `item_errors` fail single items (their code)."""
+        if self.fail_save:
+            raise self.fail_save.pop(0)
+        self.writes += 1
+        self.bulks.append([item_id for item_id, _ in items])
+        results = []
+        for index, (item_id, data) in enumerate(items):
+            code = self.item_errors.get(item_id)
+            if code:
+                if self.item_errors_once:
+                    del self.item_errors[item_id]
+                results.append(BulkResult(item_id, None, False, code, "refused", index))
+                continue
+            action = "UPDATE" if item_id in self.items else "INSERT"
+            self.items[item_id] = copy.deepcopy({**data, "_id": item_id})
+            results.append(BulkResult(item_id, action, True, original_index=index))
+        # Wix's order is not promised: answer in reverse, originalIndex says which is which.
+        return results[::-1]
 
 
 @dataclass

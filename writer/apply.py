@@ -18,13 +18,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from payments.message import PaymentUpdate
 from payments.methods import label
 from writer.merge import merge
 from writer.ports import Collection
-from writer.record import OWNED_FIELDS, from_wix_data, to_wix_data
+from writer.record import from_wix_data, owner_fields, to_wix_data
 from writer.wix import WixTransientError
 
 
@@ -88,7 +87,7 @@ def apply_update(
         try:
             return _attempt(collection, update, attempt, timer)
         except WixTransientError as exc:
-            pause = _backoff(policy, attempt, rng)
+            pause = backoff(policy, attempt, rng)
             if exc.retry_after is not None:
                 # Wix said when: waiting less would only meet the same quota.
                 pause = max(pause, exc.retry_after)
@@ -108,19 +107,14 @@ def _attempt(collection: Collection, update: PaymentUpdate, attempt: int, timer:
     data = to_wix_data(merged, label(merged.paid_with) if merged.paid_with else None)
     if current is not None:
         # Save replaces the whole item: keep the columns the site owner added (notes, "shipped").
-        data = {**_owner_fields(current), **data}
+        data = {**owner_fields(current), **data}
     with timer:
         wix_action = collection.save(update.payment_intent_id, data)
     action = "insert" if existing is None else "update"
     return Applied(action, merged.status.value, wix_action, attempt)
 
 
-def _owner_fields(current: dict[str, Any]) -> dict[str, Any]:
-    """Fields of the item that are neither ours nor Wix's system fields (which Wix sets itself)."""
-    return {k: v for k, v in current.items() if k not in OWNED_FIELDS and not k.startswith("_")}
-
-
-def _backoff(policy: RetryPolicy, attempt: int, rng: random.Random) -> float:
+def backoff(policy: RetryPolicy, attempt: int, rng: random.Random) -> float:
     # Exponential with jitter, so that the threads that failed together do not retry together.
     ceiling = min(policy.max_backoff, policy.first_backoff * 2.0 ** (attempt - 1))
     return ceiling * (0.5 + rng.random() / 2)

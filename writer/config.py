@@ -8,6 +8,9 @@ from pathlib import Path
 
 from servicekit.settings import Env
 
+DEFAULT_READS_PER_MINUTE = 200.0
+DEFAULT_WRITES_PER_MINUTE = 100.0
+MAX_BATCH_WINDOW_MS = 50.0
 DEFAULT_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "wix" / "collection-schema.json"
 
 
@@ -24,7 +27,14 @@ class WriterConfig:
     push_auth_enabled: bool = True
     push_audience: str | None = None
     push_service_account: str | None = None
-    wix_requests_per_second: float = 50.0
+    # This instance's share of the site's Wix Data quota (writer/budget.py): by default a fifth
+    # of a site's 3,000 reads and 1,500 writes a minute, across writer_max_instances = 3.
+    wix_reads_per_minute: float = DEFAULT_READS_PER_MINUTE
+    wix_writes_per_minute: float = DEFAULT_WRITES_PER_MINUTE
+    # Group commit (writer/batch.py): pushes handled at once join a batch closed after this
+    # window or at this size; a window of 0 applies each message alone (one read, one save).
+    batch_window_ms: float = 20.0
+    batch_max_items: int = 100
     schema_file: Path = DEFAULT_SCHEMA_FILE
 
     @classmethod
@@ -46,6 +56,14 @@ class WriterConfig:
         if push_auth not in ("enabled", "disabled"):
             env.invalid("PUSH_AUTH", "must be 'disabled' (local stack only) or unset")
         enabled = push_auth != "disabled"
+        if env.optional("WIX_REQUESTS_PER_SECOND"):
+            # Refused rather than translated: a per-second pace says nothing of reads versus
+            # writes, and silently ignoring it would hide that the budget changed.
+            env.invalid(
+                "WIX_REQUESTS_PER_SECOND",
+                "was replaced by WIX_READS_PER_MINUTE and WIX_WRITES_PER_MINUTE "
+                "(this instance's share of the site's Wix quota); remove it",
+            )
         config = cls(
             project=setting("GOOGLE_CLOUD_PROJECT", "project of the Pub/Sub topics", need_pubsub),
             topic=env.optional("PUBSUB_TOPIC", "stripe-payments"),
@@ -70,8 +88,32 @@ class WriterConfig:
                 if enabled and need_push
                 else env.optional("PUSH_SERVICE_ACCOUNT") or None
             ),
-            wix_requests_per_second=env.number("WIX_REQUESTS_PER_SECOND", 50.0),
+            # env.number refuses zero and below, so a budget is always above 0.
+            wix_reads_per_minute=env.number("WIX_READS_PER_MINUTE", DEFAULT_READS_PER_MINUTE),
+            wix_writes_per_minute=env.number("WIX_WRITES_PER_MINUTE", DEFAULT_WRITES_PER_MINUTE),
+            batch_window_ms=_window(env),
+            batch_max_items=_batch_max(env),
             schema_file=Path(env.optional("WIX_SCHEMA_FILE", str(DEFAULT_SCHEMA_FILE))),
         )
         env.check()  # every problem at once
         return config
+
+
+def _window(env: Env) -> float:
+    raw = env.optional("WRITER_BATCH_WINDOW_MS", "20")
+    try:
+        value = float(raw)
+    except ValueError:
+        env.invalid("WRITER_BATCH_WINDOW_MS", f"{raw!r} is not a number")
+        return 20.0
+    if not 0 <= value <= MAX_BATCH_WINDOW_MS:
+        env.invalid("WRITER_BATCH_WINDOW_MS", f"must be between 0 and {MAX_BATCH_WINDOW_MS:g} ms")
+    return value
+
+
+def _batch_max(env: Env) -> int:
+    value = env.number("WRITER_BATCH_MAX_ITEMS", 100)
+    if not 1 <= value <= 1000 or value != int(value):
+        env.invalid("WRITER_BATCH_MAX_ITEMS", "must be a whole number from 1 to 1000")
+        return 100
+    return int(value)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from writer.wix import BulkResult
 
 
 class Collection(Protocol):
@@ -11,3 +14,11 @@ class Collection(Protocol):
     def get(self, item_id: str) -> dict[str, Any] | None: ...
 
     def save(self, item_id: str, data: dict[str, Any]) -> str: ...
+
+
+class BatchCollection(Protocol):
+    """The same collection, many items a request (group commit: writer.groupcommit)."""
+
+    def get_many(self, item_ids: list[str]) -> dict[str, dict[str, Any]]: ...
+
+    def bulk_save(self, items: list[tuple[str, dict[str, Any]]]) -> list[BulkResult]: ...

@@ -118,3 +118,11 @@ OWNED_FIELDS = frozenset(
         None,
     )
 )
+
+
+def owner_fields(current: dict[str, Any]) -> dict[str, Any]:
+    """Fields of the item that are neither ours nor Wix's system fields (which Wix sets itself).
+
+    Save replaces the whole item: these are the columns the site owner added (notes, "shipped"),
+    carried into every save so that they survive."""
+    return {k: v for k, v in current.items() if k not in OWNED_FIELDS and not k.startswith("_")}

@@ -20,8 +20,8 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from writer.budget import Kind, QuotaBudget
 from writer.config import WriterConfig
-from writer.ratelimit import RateLimiter
 
 # Wix gives up on a request after 5 s; stop waiting a little before, and let Pub/Sub retry.
 CONNECT_TIMEOUT = 2.0
@@ -71,6 +71,32 @@ class BulkResult:
     success: bool
     error_code: str | None = None
     error_message: str | None = None
+    original_index: int | None = None
+
+    def error(self) -> WixError:
+        """This item's failure as the error its message is answered by."""
+        message = f"Wix refused item {self.item_id} in a bulk save ({self.error_code}): " + (
+            self.error_message or ""
+        )
+        return item_error(message, self.error_code)
+
+
+# Codes that say "this item can never be saved as it is" (Wix Data error codes:
+# https://dev.wix.com/docs/api-reference/business-solutions/cms/wix-data-error-codes).
+VALIDATION_CODES = frozenset(
+    {"WDE0004", "WDE0005", "WDE0007", "WDE0075", "WDE0074", "INVALID_ARGUMENT"}
+)
+CONFIG_CODES = frozenset({"WDE0025", "WDE0027", "PERMISSION_DENIED", "UNAUTHENTICATED"})
+
+
+def item_error(message: str, code: str | None) -> WixError:
+    """One item's failure inside a 200 answer: validation is permanent, a missing collection
+    or permission is configuration, anything else (quota, an internal error) is worth retrying."""
+    if code in VALIDATION_CODES:
+        return WixPermanentError(message, 400, code)
+    if code in CONFIG_CODES:
+        return WixConfigError(message, 403, code)
+    return WixTransientError(message, None, code)
 
 
 class WixCollection:
@@ -80,7 +106,7 @@ class WixCollection:
         site_id: str,
         collection_id: str,
         base_url: str = "https://www.wixapis.com",
-        limiter: RateLimiter | None = None,
+        budget: QuotaBudget | None = None,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
     ) -> None:
@@ -91,24 +117,26 @@ class WixCollection:
             raise ValueError("WIX_API_BASE must use https (plain http only for localhost)")
         self.collection_id = collection_id
         self._base = base_url.rstrip("/")
-        self._limiter = limiter
+        self._budget = budget
         self._timeout = timeout
         self._session = session or requests.Session()
         self._session.headers.update(
             {"Authorization": api_key, "wix-site-id": site_id, "Content-Type": "application/json"}
         )
         self.requests_made = 0
+        # How long one request may wait for budget before it gives up (the push answers 503).
+        self.budget_wait = self._timeout[1]
 
     # items ------------------------------------------------------------------------------
 
     @classmethod
-    def from_config(cls, config: WriterConfig, limiter: RateLimiter | None = None) -> WixCollection:
+    def from_config(cls, config: WriterConfig, budget: QuotaBudget | None = None) -> WixCollection:
         return cls(
             config.wix_api_key,
             config.wix_site_id,
             config.collection_id,
             base_url=config.wix_api_base,
-            limiter=limiter,
+            budget=budget,
         )
 
     def get(self, item_id: str) -> dict[str, Any] | None:
@@ -120,7 +148,7 @@ class WixCollection:
         path = f"/wix-data/v2/items/{quote(item_id, safe='')}"
         params = {"dataCollectionId": self.collection_id, "consistentRead": "true"}
         try:
-            body = self._call("GET", path, params=params)
+            body = self._call("GET", path, "read", params=params)
         except WixConfigError as exc:
             if exc.status == 404 and exc.code in ITEM_NOT_FOUND_CODES:
                 return None
@@ -140,6 +168,7 @@ class WixCollection:
         body = self._call(
             "POST",
             "/wix-data/v2/items/save",
+            "write",
             json={
                 "dataCollectionId": self.collection_id,
                 "dataItem": {"id": item_id, "data": data},
@@ -154,6 +183,7 @@ class WixCollection:
         body = self._call(
             "POST",
             "/wix-data/v2/bulk/items/save",
+            "write",
             json={
                 "dataCollectionId": self.collection_id,
                 "dataItems": [{"id": item_id, "data": data} for item_id, data in items],
@@ -173,14 +203,51 @@ class WixCollection:
                     error_message=error.get("description") or error.get("message")
                     if error
                     else None,
+                    original_index=meta.get("originalIndex")
+                    if isinstance(meta.get("originalIndex"), int)
+                    else None,
                 )
             )
         return results
+
+    def get_many(self, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The data of those items that exist, by id, in one consistent query (one read).
+
+        Query Data Items with `_id` `$in` the ids and `consistentRead`, so that a save made just
+        before is seen (https://dev.wix.com/docs/rest/business-solutions/cms/data-items/query-data-items).
+        """
+        if not item_ids:
+            return {}
+        if len(item_ids) > BULK_LIMIT:
+            raise ValueError(f"a query reads at most {BULK_LIMIT} items")
+        body = self._call(
+            "POST",
+            "/wix-data/v2/items/query",
+            "read",
+            json={
+                "dataCollectionId": self.collection_id,
+                "query": {
+                    "filter": {"_id": {"$in": list(item_ids)}},
+                    "paging": {"limit": len(item_ids)},
+                },
+                "consistentRead": True,
+            },
+        )
+        found: dict[str, dict[str, Any]] = {}
+        for entry in body.get("dataItems") or []:
+            data = entry.get("data") if isinstance(entry, dict) else None
+            if not isinstance(data, dict):
+                raise WixTransientError("Wix answered the query with an item without data")
+            item_id = data.get("_id") or entry.get("id")
+            if isinstance(item_id, str):
+                found[item_id] = data
+        return found
 
     def query(self, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int | None]:
         body = self._call(
             "POST",
             "/wix-data/v2/items/query",
+            "read",
             json={
                 "dataCollectionId": self.collection_id,
                 "query": {"paging": {"limit": limit, "offset": offset}},
@@ -204,7 +271,7 @@ class WixCollection:
     def get_collection(self) -> dict[str, Any] | None:
         try:
             body = self._call(
-                "GET", f"/wix-data/v2/collections/{quote(self.collection_id, safe='')}"
+                "GET", f"/wix-data/v2/collections/{quote(self.collection_id, safe='')}", "read"
             )
         except WixConfigError as exc:
             if exc.code == "WDE0025":
@@ -214,14 +281,16 @@ class WixCollection:
         return collection if isinstance(collection, dict) else None
 
     def create_collection(self, collection: dict[str, Any]) -> dict[str, Any]:
-        body = self._call("POST", "/wix-data/v2/collections", json={"collection": collection})
+        body = self._call(
+            "POST", "/wix-data/v2/collections", "write", json={"collection": collection}
+        )
         created = body.get("collection")
         return created if isinstance(created, dict) else {}
 
     # transport -------------------------------------------------------------------------
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        if self._limiter and not self._limiter.acquire(max_wait=self._timeout[1]):
-            raise WixTransientError("client-side Wix rate limit: no request slot in time")
+    def _call(self, method: str, path: str, kind: Kind, **kwargs: Any) -> dict[str, Any]:
+        if self._budget and not self._budget.acquire(kind, max_wait=self.budget_wait):
+            raise WixTransientError(f"client-side Wix budget: no {kind} slot in time")
         self.requests_made += 1
         try:
             response = self._session.request(
@@ -234,6 +303,8 @@ class WixCollection:
         except requests.RequestException as exc:  # broken body, bad encoding: retry, never 500
             raise WixTransientError(f"Wix {method} {path}: {type(exc).__name__}") from exc
         if response.status_code < 300:
+            if self._budget:
+                self._budget.accepted()
             try:
                 body = response.json()
             except ValueError:
@@ -257,8 +328,8 @@ class WixCollection:
             message += f": {detail[:200]}"
         if status == 429 or code == "WDE0014":
             retry_after = _retry_after(response.headers.get("Retry-After"))
-            if self._limiter and retry_after:
-                self._limiter.pause(retry_after)
+            if self._budget:
+                self._budget.refused(retry_after)
             return WixTransientError(message, status, code, retry_after)
         if status >= 500 or status == 408:
             return WixTransientError(message, status, code)

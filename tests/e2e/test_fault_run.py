@@ -1,6 +1,8 @@
 """The fault run's mechanism, small enough for CI: 50 payments, shuffled and duplicated, Wix
-failing 15 % of requests, the writer SIGKILLed mid-run and restarted on its port; the emulator's
-own push redelivers. The full run (2,000 payments, three kills) is `make fault-run`."""
+failing 15 % of requests, the writer SIGKILLed mid-run and restarted on its port; delivered
+concurrently as Cloud does (devstack/push_deliverer.py), so the writer's group commit batches,
+and the deliverer retries what the dead writer could not answer. The full run (2,000 payments,
+three kills) is `make fault-run`."""
 
 from __future__ import annotations
 

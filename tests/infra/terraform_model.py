@@ -122,6 +122,17 @@ class Evaluator:
         join = re.fullmatch(r'join\("([^"]*)",\s*(.+)\)', text)
         if join:
             return join.group(1).join(str(v) for v in self.expr(join.group(2)))
+        tostring = re.fullmatch(r"tostring\((.+)\)", text)
+        if tostring:
+            return str(self.expr(tostring.group(1).strip()))
+        floor = re.fullmatch(r"floor\((\S+)\s*/\s*(\S+)\)", text)
+        if floor:
+            return int(self.expr(floor.group(1)) // self.expr(floor.group(2)))
+        if re.fullmatch(r"\d+", text):
+            return int(text)
+        product = re.fullmatch(r"(\S+)\s*\*\s*(\S+)", text)
+        if product:
+            return self.expr(product.group(1)) * self.expr(product.group(2))
         parts = text.split(".")
         if parts[0] == "var" and len(parts) == 2:
             value = self.vars[parts[1]]

@@ -83,3 +83,16 @@ def test_the_container_listens_where_cloud_run_probes() -> None:
         assert str(port) == env.get("PORT")
         for probe in ("startup_probe", "liveness_probe"):
             assert box[probe][0]["http_get"][0]["port"] == port
+
+
+def test_the_writers_cloud_run_concurrency_equals_its_gunicorn_threads() -> None:
+    """Group commit batches what one writer process holds: Cloud Run must send it that many."""
+    tf = load()
+    writer = tf.resource("google_cloud_run_v2_service", "writer")
+    threads = {e["name"]: e for e in container(writer).get("env", [])}["GUNICORN_THREADS"]
+    assert threads["value"] == "${tostring(local.writer_threads)}"
+    assert str(tf.locals["writer_concurrency"]) == "${1 * local.writer_threads}"
+    assert dockerfile.final().env()["WEB_CONCURRENCY"] == "1"
+    assert (
+        writer["template"][0]["max_instance_request_concurrency"] == "${local.writer_concurrency}"
+    )

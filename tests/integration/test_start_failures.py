@@ -73,7 +73,7 @@ def test_writer_lists_missing_and_invalid_settings_together(tmp_path):
         tmp_path,
         "writer",
         PUSH_AUTH="off",
-        WIX_REQUESTS_PER_SECOND="fast",
+        WIX_READS_PER_MINUTE="fast",
         PUBSUB_EMULATOR_HOST="x",
     )
     assert_plain_failure(result)
@@ -82,7 +82,7 @@ def test_writer_lists_missing_and_invalid_settings_together(tmp_path):
         "WIX_API_KEY",
         "WIX_SITE_ID",
         "PUSH_AUTH is invalid",
-        "WIX_REQUESTS_PER_SECOND is invalid: 'fast' is not a number",
+        "WIX_READS_PER_MINUTE is invalid: 'fast' is not a number",
     ):
         assert problem in result.stderr
     assert "no Google credentials" not in result.stderr  # the emulator is set

@@ -10,9 +10,9 @@ import requests
 
 from devstack.processes import free_port
 from tests.standin_server import API_KEY, wix_client
+from writer.budget import QuotaBudget
 from writer.collection_setup import load_schema
 from writer.config import DEFAULT_SCHEMA_FILE
-from writer.ratelimit import RateLimiter
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
 
 
@@ -147,8 +147,8 @@ def test_retry_after_pauses_every_request_of_the_instance(payments, standin):
         waits.append(seconds)
         now[0] += seconds
 
-    limiter = RateLimiter(100, clock=lambda: now[0], sleep=sleep)
-    limited = wix_client(standin, limiter=limiter)
+    budget = QuotaBudget(6000, 6000, clock=lambda: now[0], sleep=sleep)
+    limited = wix_client(standin, budget=budget)
     faults(standin, rate_limit_rate=1.0, retry_after=3)
     with pytest.raises(WixTransientError) as error:
         limited.get("pi_1")
@@ -160,13 +160,13 @@ def test_retry_after_pauses_every_request_of_the_instance(payments, standin):
 
 def test_a_retry_after_longer_than_a_request_may_wait_fails_fast(payments, standin):
     now = [0.0]
-    limiter = RateLimiter(100, clock=lambda: now[0], sleep=lambda s: None)
-    limited = wix_client(standin, limiter=limiter)
+    budget = QuotaBudget(6000, 6000, clock=lambda: now[0], sleep=lambda s: None)
+    limited = wix_client(standin, budget=budget)
     faults(standin, rate_limit_rate=1.0, retry_after=60)
     with pytest.raises(WixTransientError):
         limited.get("pi_1")
     faults(standin)
-    with pytest.raises(WixTransientError, match="client-side Wix rate limit"):
+    with pytest.raises(WixTransientError, match="client-side Wix budget"):
         limited.get("pi_1")
 
 
@@ -191,3 +191,90 @@ def test_requests_carry_the_api_key_itself_and_the_site_id(payments, standin, tm
     # The stand-in refuses "Bearer <key>" and a wrong site; reaching it proves the headers.
     stored = sqlite3.connect(tmp_path / "wix.sqlite3").execute("SELECT data FROM items").fetchone()
     assert json.loads(stored[0])["paymentIntentId"] == "pi_1"
+
+
+def quota(url, **plan):
+    requests.post(f"{url}/_standin/quota", json=plan, timeout=5).raise_for_status()
+
+
+def stats(url):
+    return requests.get(f"{url}/_standin/stats", timeout=5).json()
+
+
+def test_get_many_reads_only_the_asked_items_in_one_consistent_query(payments, standin):
+    for n in (1, 2, 3):
+        payments.save(f"pi_{n}", item(n))
+    before = stats(standin)["requests"]["read"]
+    found = payments.get_many(["pi_1", "pi_3", "pi_404"])
+    assert {k: v["paymentIntentId"] for k, v in found.items()} == {"pi_1": "pi_1", "pi_3": "pi_3"}
+    assert stats(standin)["requests"]["read"] == before + 1
+
+
+def test_the_query_filter_is_the_documented_one(payments, standin, tmp_path):
+    payments.save("pi_1", item(1))
+    body = {
+        "dataCollectionId": "Payments",
+        "query": {"filter": {"_id": {"$in": ["pi_1", "pi_2"]}}, "paging": {"limit": 2}},
+        "consistentRead": True,
+    }
+    headers = {"Authorization": API_KEY, "wix-site-id": "test-wix-site"}
+    answer = requests.post(
+        f"{standin}/wix-data/v2/items/query", json=body, headers=headers, timeout=5
+    )
+    assert [i["id"] for i in answer.json()["dataItems"]] == ["pi_1"]
+    body["query"]["filter"] = {"_id": {"$regex": "pi"}}
+    refused = requests.post(
+        f"{standin}/wix-data/v2/items/query", json=body, headers=headers, timeout=5
+    )
+    assert refused.status_code == 400, "an operator the stand-in does not know is never ignored"
+
+
+def test_one_failing_item_in_a_bulk_save_does_not_fail_the_others(payments, standin):
+    faults(standin, refuse_items=["pi_2"])
+    results = payments.bulk_save([("pi_1", item(1)), ("pi_2", item(2)), ("pi_3", item(3))])
+    assert [(r.item_id, r.success, r.original_index) for r in results] == [
+        ("pi_1", True, 0),
+        ("pi_2", False, 1),
+        ("pi_3", True, 2),
+    ]
+    assert results[1].error_code == "WDE0075"
+    assert isinstance(results[1].error(), WixPermanentError)
+    assert payments.get("pi_1") and payments.get("pi_3") and payments.get("pi_2") is None
+
+
+def test_the_quota_counts_reads_and_writes_apart_a_bulk_as_one_and_refuses_beyond(
+    payments, standin
+):
+    quota(standin, reads_per_minute=2, writes_per_minute=1)
+    payments.bulk_save([(f"pi_{n}", item(n)) for n in range(5)])  # one write, five items
+    payments.get_many(["pi_1", "pi_2"])
+    assert payments.get("pi_3")
+    with pytest.raises(WixTransientError) as read_refused:
+        payments.get("pi_4")
+    with pytest.raises(WixTransientError) as write_refused:
+        payments.save("pi_9", item(9))
+    for refused in (read_refused.value, write_refused.value):
+        assert (refused.status, refused.code, refused.retry_after) == (429, "WDE0014", None)
+    assert stats(standin)["quota_refused"] == {"read": 1, "write": 1}
+    quota(standin)  # off again
+    assert payments.get("pi_4")
+
+
+def test_a_429_without_retry_after_pauses_the_senders_by_a_backoff(payments, standin):
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    budgeted = wix_client(
+        standin, budget=QuotaBudget(6000, 6000, clock=lambda: now[0], sleep=sleep)
+    )
+    quota(standin, reads_per_minute=1)
+    budgeted.get("pi_1")
+    with pytest.raises(WixTransientError):
+        budgeted.get("pi_1")
+    quota(standin)
+    budgeted.save("pi_1", item(1))
+    assert sum(waits) >= 1.0, "the write waited too: the pause is for every sender"

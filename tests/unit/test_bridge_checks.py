@@ -261,6 +261,8 @@ SUB = {
             True,
             {"endpoint": "ok", "oidc": "skipped", "dead_letter_policy": "skipped"},
         ),
+        # The local stack's subscription is a pull one: devstack's deliverer pushes for Cloud.
+        ({}, "http://w", True, {"endpoint": "skipped"}),
     ],
 )
 def test_push_subscription(subscription, writer, emulator, expected):
