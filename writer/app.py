@@ -152,6 +152,7 @@ def create_app_from_env() -> Flask:
             lambda updates, timer: run_batch(collection, updates, retry, timer=timer),
             window=config.batch_window_ms / 1000,
             max_items=config.batch_max_items,
+            ready=lambda: budget.wait_ready(collection.budget_wait),
         )
     dead_letters = PubSubPublisher(config.project, config.dead_letter_topic)
     authenticator: Authenticator

@@ -58,6 +58,12 @@ class QuotaBudget:
         """One request of this kind, waiting at most max_wait seconds; False if none came."""
         return self._buckets[kind].acquire(max_wait)
 
+    def wait_ready(self, max_wait: float) -> None:
+        """Wait (at most max_wait) until a read and a write could go out, without taking them:
+        a batch waits here still open, so that what arrives meanwhile joins it."""
+        for bucket in self._buckets.values():
+            bucket.acquire(max_wait, take=False)
+
     def refused(self, retry_after: float | None) -> float:
         """Wix answered 429: pause every sender; returns the pause in seconds."""
         with self._lock:

@@ -181,7 +181,11 @@ class GroupCommit:
         max_items: int = 100,
         max_commits: int = 2,
         clock: Callable[[], float] = time.monotonic,
+        ready: Callable[[], None] | None = None,
     ) -> None:
+        """`ready`: waits until the batch's requests could go out (the Wix budget); the batch
+        stays open meanwhile, so that a budget-bound writer makes fewer, bigger batches."""
+        self._ready = ready
         if not 0 < max_items <= BULK_LIMIT:
             raise ValueError(f"a batch holds 1 to {BULK_LIMIT} messages")
         if max_commits < 1:
@@ -215,6 +219,13 @@ class GroupCommit:
                 self._cond.notify_all()
             if leader:
                 self._wait_for_turn(batch)
+        if leader:
+            try:
+                if self._ready is not None:
+                    self._ready()  # outside the lock: new pushes keep joining this batch
+            finally:
+                with self._cond:
+                    self._close(batch)
         if not leader:
             entry.done.wait()
             assert entry.committed is not None
@@ -234,9 +245,13 @@ class GroupCommit:
             if first and (batch.closed or remaining <= 0):
                 break
             self._cond.wait(timeout=remaining if first else None)
+        self._committing += 1
+
+    def _close(self, batch: _Batch) -> None:
+        """Under the lock: the batch takes no more messages and leaves the queue."""
         batch.closed = True
         self._batches.popleft()
-        self._committing += 1
+        self._cond.notify_all()
 
     def _commit(self, batch: _Batch) -> None:
         timer = Timer(time.perf_counter)

@@ -28,8 +28,9 @@ class RateLimiter:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self, max_wait: float) -> bool:
-        """Take one token, waiting at most max_wait seconds; False if none came in time."""
+    def acquire(self, max_wait: float, take: bool = True) -> bool:
+        """Take one token, waiting at most max_wait seconds; False if none came in time.
+        With take=False only wait until one is there, and leave it."""
         deadline = self._clock() + max_wait
         while True:
             with self._lock:
@@ -43,7 +44,8 @@ class RateLimiter:
                 wait = max(self._paused_until - now, 0.0)
                 # The epsilon: refills are float sums, and 0.9999999 tokens is a whole one.
                 if wait == 0.0 and self._tokens >= 1 - 1e-9:
-                    self._tokens = max(self._tokens - 1, 0.0)
+                    if take:
+                        self._tokens = max(self._tokens - 1, 0.0)
                     return True
                 if wait == 0.0:
                     wait = max((1 - self._tokens) / self._rate, 1e-4)

@@ -12,6 +12,7 @@ from payments.status import PaymentStatus as S
 from tests.fakes import FakeClock, FakeCollection
 from tests.unit.test_merge import T, update
 from writer.apply import RetryPolicy
+from writer.budget import QuotaBudget
 from writer.groupcommit import GroupCommit, run_batch
 from writer.record import UnreadableItem
 from writer.wix import WixConfigError, WixPermanentError, WixTransientError
@@ -233,6 +234,35 @@ def test_full_batches_commit_two_at_once_and_a_third_waits_for_a_free_slot():
     for t in threads:
         t.join(10)
     assert started[2] == ["pi_2"]
+
+
+def test_while_the_leader_waits_for_budget_its_batch_stays_open_to_new_pushes():
+    budget_free = threading.Event()
+    waiting_for_budget = threading.Event()
+
+    def ready():
+        waiting_for_budget.set()
+        assert budget_free.wait(10)
+
+    recorder = Recorder()
+    commit = GroupCommit(recorder, window=0.0, ready=ready)
+    first, _ = submit_all(commit, [pay(0)])
+    assert waiting_for_budget.wait(10)
+    more, _ = submit_all(commit, [pay(n) for n in range(1, 6)])
+    wait_for(lambda: commit.waiting == 6)
+    budget_free.set()
+    for t in first + more:
+        t.join(10)
+    assert [sorted(b) for b in recorder.batches] == [[f"pi_{n}" for n in range(6)]]
+
+
+def test_waiting_for_a_read_and_a_write_takes_neither():
+    clock = FakeClock(0.0)
+    quota = QuotaBudget(60, 60, clock=clock, sleep=clock.sleep)
+    quota.wait_ready(max_wait=5)
+    quota.wait_ready(max_wait=5)
+    assert quota.acquire("read", 0) and quota.acquire("write", 0)
+    assert clock.slept == []
 
 
 def test_a_lone_message_is_committed_when_its_window_ends():
