@@ -196,8 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         wrong = wait_until_exact(stack, expected, timeout=args.timeout)
         exact_in = time.monotonic() - started
         wix = stack.wix_stats()
-        reads = wix["reads"] - wix_before["reads"]
-        writes = wix["writes"] - wix_before["writes"]
+        # HTTP requests, as the site's quota counts them: a batched query or bulk save is one.
+        reads = wix["requests"]["read"] - wix_before["requests"]["read"]
+        writes = wix["requests"]["write"] - wix_before["requests"]["write"]
+        items_written = wix["writes"] - wix_before["writes"]
         calls = stripe_list_calls(stack.config.stripe_standin_url)
         with_outcome = sum(1 for v in expected.values() if v is not None)
         report = {
@@ -209,8 +211,11 @@ def main(argv: list[str] | None = None) -> int:
             "records_wrong": len(wrong),
             "stripe_list_calls": calls,
             "stripe_calls_per_payment": round(calls / len(expected), 4),
-            "wix_reads": reads,
-            "wix_writes": writes,
+            "wix_read_requests": reads,
+            "wix_write_requests": writes,
+            "wix_items_written": items_written,
+            "wix_quota_refused": sum(wix["quota_refused"].values())
+            - sum(wix_before["quota_refused"].values()),
             "wix_requests_per_payment": round((reads + writes) / with_outcome, 3),
             "load_average_end": [round(x, 2) for x in os.getloadavg()],
             "summary": result.stdout.strip().splitlines()[-1:],

@@ -319,6 +319,13 @@ def check_signing_secret(
             "STRIPE_WEBHOOK_SECRET and redeploy ingest; Stripe retries the undelivered events",
         )
     judged = [e for e in recent if now - float(e.get("created") or 0) >= grace]
+    if not judged and recent:
+        return skip(
+            "stripe.secret",
+            title,
+            f"cannot be checked yet: the {len(recent)} recent payment event(s) are younger than "
+            f"{grace:.0f} s and may still be on their way; run doctor again in a minute",
+        )
     if not judged:
         return skip(
             "stripe.secret",

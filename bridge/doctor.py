@@ -257,9 +257,16 @@ def check_wix(settings: BridgeSettings, links: Links, report: Reporter) -> None:
                 title,
                 f"Wix refused them ({exc})" if refused else f"Wix cannot be reached ({exc})",
                 "create an API key with the Wix Data permissions (wix/README.md) and check "
-                "WIX_SITE_ID is the site's id from its dashboard URL",
+                "WIX_SITE_ID is the site's id from its dashboard URL"
+                if refused
+                else "check this machine reaches WIX_API_BASE (default https://www.wixapis.com) "
+                "and try again; Wix's status page says whether it is down",
             ),
-            skip("wix.collection", collection_title, "Wix refused the credentials"),
+            skip(
+                "wix.collection",
+                collection_title,
+                "Wix refused the credentials" if refused else "Wix cannot be reached",
+            ),
         )
         return
     except ValueError as exc:  # WIX_API_BASE not https

@@ -84,12 +84,13 @@ def stop_stack(
         say(f"no stack recorded in {state_path}: nothing to stop")
         return True
     run = owner(state)
+    signalled = 0
     if run and run.is_same_process():
         # The run itself is alive (another terminal): let it stop its services as Ctrl-C would.
         say(f"asking devstack run (pid {run.pid}) to stop its services…")
         os.kill(run.pid, signal.SIGTERM)
+        signalled += 1
         _wait(lambda: not run.is_same_process(), owner_grace)
-    signalled = 0
     groups: dict[str, tuple[Recorded, set[int]]] = {}
     # In reverse order of start: the page and ingest before what they call.
     for recorded in reversed(recorded_processes(state)):

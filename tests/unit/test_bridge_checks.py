@@ -92,6 +92,13 @@ def test_signing_secret_is_judged_by_recent_deliveries(secrets, found, recent, u
     assert result.status == status, result
 
 
+def test_events_too_young_to_judge_say_so_and_to_look_again():
+    young = checks.check_signing_secret(("whsec_a",), True, [event(NOW - 5)], [], NOW, grace=60)
+    assert "younger than 60 s" in young.detail
+    none = checks.check_signing_secret(("whsec_a",), True, [], [], NOW, grace=60)
+    assert "no payment event was sent recently" in none.detail
+
+
 def test_an_undelivered_event_names_itself_and_the_secret_fix():
     result = checks.check_signing_secret(
         ("whsec_a",), True, [], [event(NOW - 600, 1, "evt_lost")], NOW, grace=60

@@ -15,7 +15,7 @@ from ingest.normalize import HANDLED_EVENT_TYPES
 from ingest.ports import StripeFailure
 from writer.collection_setup import load_schema
 from writer.config import DEFAULT_SCHEMA_FILE
-from writer.wix import WixConfigError
+from writer.wix import WixConfigError, WixTransientError
 
 ENV = {
     "INGEST_URL": "https://ingest.example.com",
@@ -69,12 +69,15 @@ class FakeStripe:
 
 
 class FakeWix:
-    def __init__(self, refuse: bool = False) -> None:
+    def __init__(self, refuse: bool = False, unreachable: bool = False) -> None:
         self.refuse = refuse
+        self.unreachable = unreachable
 
     def get_collection(self) -> dict[str, Any] | None:
         if self.refuse:
             raise WixConfigError("Wix GET … answered 401", 401, "UNAUTHENTICATED")
+        if self.unreachable:
+            raise WixTransientError("Wix GET /wix-data/v2/collections/Payments: connection failed")
         return load_schema(DEFAULT_SCHEMA_FILE, "Payments")
 
 
@@ -162,3 +165,25 @@ def test_a_restricted_key_that_may_not_list_events_is_accepted_and_its_missing_p
     assert results["stripe.key"] == "ok"
     assert {k for k, s in results.items() if s == "fail"} == {"stripe.permissions"}
     assert "list events" in out
+
+
+@pytest.mark.parametrize(
+    ("wix", "said", "fix", "skip_reason"),
+    [
+        (FakeWix(refuse=True), "Wix refused them", "API key", "refused the credentials"),
+        (FakeWix(unreachable=True), "cannot be reached", "WIX_API_BASE", "cannot be reached"),
+    ],
+)
+def test_an_unreachable_wix_is_not_told_to_change_its_key(wix, said, fix, skip_reason):
+    out = io.StringIO()
+    links = Links(
+        stripe=lambda _: FakeStripe(),
+        wix=lambda _: wix,
+        pubsub=lambda _: FakePubSub(),
+        ingest_health=lambda _: 200,
+    )
+    report = Reporter(out, as_json=False)
+    run_doctor(BridgeSettings.from_env(ENV), links, report, now=lambda: NOW)
+    results = {r.check: r for r in report.results}
+    assert said in results["wix.auth"].detail and fix in results["wix.auth"].fix
+    assert skip_reason in results["wix.collection"].detail
