@@ -39,6 +39,7 @@ from flask import Flask, Response, jsonify, request
 from devstack.stripe_fixtures import new_id
 from devstack.stripe_standin import (
     StripeStandinError,
+    _customer,
     _intent,
     _missing,
     _required_int,
@@ -301,20 +302,7 @@ def _pay(
     }
     customer_id = session.get("customer")
     if customer_id is None and session["customer_creation"] == "always":
-        customer = {
-            "id": new_id("cus"),
-            "object": "customer",
-            "address": None,
-            "balance": 0,
-            "created": at,
-            "currency": None,
-            "description": None,
-            "email": details["email"],
-            "livemode": False,
-            "metadata": {},
-            "name": details["name"],
-            "phone": None,
-        }
+        customer = _customer(at, email=details["email"], name=details["name"])
         state.customers[customer["id"]] = customer
         state.emit("customer.created", customer, at)
         customer_id = customer["id"]

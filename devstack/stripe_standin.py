@@ -463,20 +463,14 @@ def create_stripe_standin(
                 raise StripeStandinError(
                     400, "invalid_request_error", "Invalid hash", param="metadata"
                 )
-            customer: dict[str, Any] = {
-                "id": new_id("cus"),
-                "object": "customer",
-                "address": None,
-                "balance": 0,
-                "created": now(),
-                "currency": None,
-                "description": p.get("description"),
-                "email": p.get("email"),
-                "livemode": False,
-                "metadata": metadata,
-                "name": p.get("name"),
-                "phone": p.get("phone"),
-            }
+            customer = _customer(
+                now(),
+                email=p.get("email"),
+                name=p.get("name"),
+                description=p.get("description"),
+                metadata=metadata,
+                phone=p.get("phone"),
+            )
             state.customers[customer["id"]] = customer
             state.emit("customer.created", customer, now())
             return customer
@@ -793,6 +787,31 @@ def create_stripe_standin(
 
     register_payment_intent_list(app, state, handle, require, expand, expand_list)
     return app
+
+
+def _customer(
+    created: int,
+    email: Any,
+    name: Any,
+    description: Any = None,
+    metadata: dict[str, Any] | None = None,
+    phone: Any = None,
+) -> dict[str, Any]:
+    """A Customer object as Stripe answers it (https://docs.stripe.com/api/customers/object)."""
+    return {
+        "id": new_id("cus"),
+        "object": "customer",
+        "address": None,
+        "balance": 0,
+        "created": created,
+        "currency": None,
+        "description": description,
+        "email": email,
+        "livemode": False,
+        "metadata": {} if metadata is None else metadata,
+        "name": name,
+        "phone": phone,
+    }
 
 
 def _intent(

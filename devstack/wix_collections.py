@@ -30,6 +30,7 @@ def register(
     app: Flask,
     db: Callable[[], sqlite3.Connection],
     collection_of: Callable[[Any], dict[str, Any] | None],
+    item_data: Callable[[str, str], dict[str, Any] | None],
     wix_error: WixError,
 ) -> None:
     @app.put("/wix-data/v2/collections")
@@ -80,17 +81,10 @@ def register(
             return wix_error(400, "WDE0001", "dataCollectionId is required")
         if collection_of(collection_id) is None:
             return wix_error(404, "WDE0025", f"The {collection_id} collection does not exist")
-        row = (
-            db()
-            .execute(
-                "SELECT data FROM items WHERE collection = ? AND id = ?", (collection_id, item_id)
-            )
-            .fetchone()
-        )
-        if row is None:
+        data = item_data(collection_id, item_id)
+        if data is None:
             return wix_error(404, "WDE0073", f"Item {item_id} not found in {collection_id}")
         db().execute("DELETE FROM items WHERE collection = ? AND id = ?", (collection_id, item_id))
-        data = json.loads(row[0])
         return jsonify(
             {"dataItem": {"id": item_id, "dataCollectionId": collection_id, "data": data}}
         ), 200

@@ -150,6 +150,16 @@ def create_standin(
         row = db().execute("SELECT body FROM collections WHERE id = ?", (collection_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def item_data(collection_id: str, item_id: str) -> dict[str, Any] | None:
+        row = (
+            db()
+            .execute(
+                "SELECT data FROM items WHERE collection = ? AND id = ?", (collection_id, item_id)
+            )
+            .fetchone()
+        )
+        return json.loads(row[0]) if row else None
+
     @app.before_request
     def gate() -> tuple[Response, int] | None:
         if not request.path.startswith("/wix-data/"):
@@ -217,16 +227,10 @@ def create_standin(
         if collection_of(collection_id) is None:
             return wix_error(404, "WDE0025", f"The {collection_id} collection does not exist")
         count(item_id, "read")
-        row = (
-            db()
-            .execute(
-                "SELECT data FROM items WHERE collection = ? AND id = ?", (collection_id, item_id)
-            )
-            .fetchone()
-        )
-        if row is None:
+        data = item_data(collection_id, item_id)
+        if data is None:
             return wix_error(404, "WDE0073", f"Item {item_id} not found in {collection_id}")
-        return jsonify({"dataItem": _item(collection_id, item_id, json.loads(row[0]))}), 200
+        return jsonify({"dataItem": _item(collection_id, item_id, data)}), 200
 
     def save_one(collection: dict[str, Any], item: Any) -> tuple[str, dict[str, Any]]:
         """Returns (INSERTED | UPDATED, stored data); raises Refused for an invalid item."""
@@ -410,7 +414,7 @@ def create_standin(
 
     from devstack import wix_collections
 
-    wix_collections.register(app, db, collection_of, wix_error)
+    wix_collections.register(app, db, collection_of, item_data, wix_error)
 
     # --- stand-in controls (not Wix) ------------------------------------------------------
     @app.post("/_standin/faults")

@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -22,7 +23,7 @@ from ingest import checkout_sessions
 from ingest.attempts import previous_attempt, reuse
 from ingest.config import IngestConfig
 from ingest.creation_gate import CreationGate, Refusal
-from ingest.orders import Invalid, idempotency_key, namespaced, parse_order
+from ingest.orders import Invalid, Order, idempotency_key, namespaced, parse_order
 from ingest.ports import StripeFailure, StripeGateway, publish_update
 from ingest.ratelimit import ClientRateLimiter, client_address
 from ingest.verification import (
@@ -42,6 +43,14 @@ _INTENT_ID = re.compile(r"pi_[A-Za-z0-9]{1,250}")
 _SESSION_ID = re.compile(r"cs_(?:test_|live_)?[A-Za-z0-9]{1,250}")
 
 Answer = tuple[Response, int]
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """An order past the key and gate checks: its Stripe idempotency key and its log fields."""
+
+    key: str | None
+    fields: dict[str, object]
 
 
 def api_blueprint(
@@ -81,12 +90,8 @@ def api_blueprint(
         response.vary.add("Origin")
         return response
 
-    @bp.post("/payment-intents")
-    def create_payment_intent() -> Answer:
-        started = time.perf_counter()
-        order = parse_order(request.get_json(silent=True), config.catalog)
-        if isinstance(order, Invalid):
-            return _invalid(order)
+    def admit(order: Order, started: float) -> _Admitted | Answer:
+        """What both creation routes check after the order: the Idempotency-Key, then the gate."""
         key = idempotency_key(request.headers.get("Idempotency-Key"))
         if isinstance(key, Invalid):
             return _invalid(key)
@@ -101,6 +106,18 @@ def api_blueprint(
             refusal = gate.admit(_body_field("bot_token"), _client())
             if refusal is not None:
                 return _refused(refusal, fields, started)
+        return _Admitted(key, fields)
+
+    @bp.post("/payment-intents")
+    def create_payment_intent() -> Answer:
+        started = time.perf_counter()
+        order = parse_order(request.get_json(silent=True), config.catalog)
+        if isinstance(order, Invalid):
+            return _invalid(order)
+        admitted = admit(order, started)
+        if not isinstance(admitted, _Admitted):
+            return admitted
+        key, fields = admitted.key, admitted.fields
         try:
             reused = None
             previous = previous_attempt(request.get_json(silent=True))
@@ -174,20 +191,10 @@ def api_blueprint(
         )
         if isinstance(return_url, Invalid):
             return _invalid(return_url)
-        key = idempotency_key(request.headers.get("Idempotency-Key"))
-        if isinstance(key, Invalid):
-            return _invalid(key)
-        fields: dict[str, object] = {
-            "product": order.product.product_id,
-            "quantity": order.quantity,
-            "amount": order.amount,
-            "currency": order.currency,
-            "idempotent": key is not None,
-        }
-        if gate is not None:
-            refusal = gate.admit(_body_field("bot_token"), _client())
-            if refusal is not None:
-                return _refused(refusal, fields, started)
+        admitted = admit(order, started)
+        if not isinstance(admitted, _Admitted):
+            return admitted
+        key, fields = admitted.key, admitted.fields
         try:
             session = stripe.create_checkout_session(
                 order,

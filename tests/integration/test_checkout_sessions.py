@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
@@ -16,7 +14,7 @@ from ingest.ratelimit import ClientRateLimiter
 from ingest.stripe_client import STRIPE_API_VERSION, StripeApiGateway
 from payments.status import PaymentStatus
 from tests.fakes import FakePublisher, FakeStripe
-from tests.stripe_standin_server import StandinControl, running_stripe_standin
+from tests.stripe_standin_server import StandinControl
 
 SITE = "https://shop.example.com"
 KEY = "sk_test_standin"
@@ -35,22 +33,11 @@ def config() -> IngestConfig:
     )
 
 
-@pytest.fixture(scope="module")
-def standin_url() -> Iterator[str]:
-    with running_stripe_standin() as url:
-        yield url
-
-
 @pytest.fixture
-def standin(standin_url: str) -> StandinControl:
-    control = StandinControl(standin_url)
-    control.reset()
-    return control
-
-
-@pytest.fixture
-def client(standin):
-    gateway = StripeApiGateway(KEY, api_base=standin.url, timeout=(2, 5), max_network_retries=1)
+def client(stripe_standin):
+    gateway = StripeApiGateway(
+        KEY, api_base=stripe_standin.url, timeout=(2, 5), max_network_retries=1
+    )
     return create_app(config(), FakePublisher(), stripe=gateway).test_client()
 
 
@@ -61,10 +48,10 @@ def start(client, body=None, key=None, origin=SITE):
     return client.post("/v1/checkout-sessions", json=body or ORDER, headers=headers)
 
 
-def events_of(standin: StandinControl) -> list[dict]:
+def events_of(stripe_standin: StandinControl) -> list[dict]:
     """Every event the stand-in emitted, oldest first (GET /v1/events lists newest first)."""
     answer = requests.get(
-        f"{standin.url}/v1/events",
+        f"{stripe_standin.url}/v1/events",
         params={"limit": 100},
         headers={"Authorization": f"Bearer {KEY}"},
         timeout=10,
@@ -73,11 +60,13 @@ def events_of(standin: StandinControl) -> list[dict]:
 
 
 # --- through the real gateway and the stand-in ------------------------------------------------
-def test_a_session_carries_the_catalog_price_the_first_name_and_the_return_url(client, standin):
+def test_a_session_carries_the_catalog_price_the_first_name_and_the_return_url(
+    client, stripe_standin
+):
     response = start(client, {**ORDER, "quantity": 2, "amount": 1, "currency": "eur"})
     assert response.status_code == 200, response.json
     assert response.headers["Access-Control-Allow-Origin"] == SITE
-    [session] = standin.get("state")["checkout_sessions"]
+    [session] = stripe_standin.get("state")["checkout_sessions"]
     assert response.json == {"url": session["url"], "checkout_session_id": session["id"]}
     assert session["url"].startswith("https://checkout.stripe.com/")
     assert (session["amount_total"], session["currency"]) == (3998, "usd")
@@ -87,7 +76,7 @@ def test_a_session_carries_the_catalog_price_the_first_name_and_the_return_url(c
         f"{SITE}/pay?ref=summer&checkout_session_id={{CHECKOUT_SESSION_ID}}"
     )
     assert session["cancel_url"] == PAGE
-    [sent] = standin.requests("POST", "/v1/checkout/sessions")
+    [sent] = stripe_standin.requests("POST", "/v1/checkout/sessions")
     assert sent["stripe_version"] == STRIPE_API_VERSION
     assert sent["params"]["mode"] == "payment"
     assert sent["params"]["customer_creation"] == "always"
@@ -105,13 +94,13 @@ def test_a_session_carries_the_catalog_price_the_first_name_and_the_return_url(c
     assert sent["params"]["payment_intent_data"]["metadata"] == session["metadata"]
 
 
-def test_a_paid_session_makes_a_customer_and_an_intent_with_the_first_name(client, standin):
+def test_a_paid_session_makes_a_customer_and_an_intent_with_the_first_name(client, stripe_standin):
     session_id = start(client).json["checkout_session_id"]
-    paid = standin.post(
+    paid = stripe_standin.post(
         f"checkout_sessions/{session_id}/pay",
         {"outcome": "succeeded", "customer_details": {"name": "Ada Lovelace"}},
     )
-    state = standin.get("state")
+    state = stripe_standin.get("state")
     [intent] = state["payment_intents"]
     [customer] = state["customers"]
     assert (paid["status"], paid["payment_status"]) == ("complete", "paid")
@@ -126,12 +115,12 @@ def test_a_paid_session_makes_a_customer_and_an_intent_with_the_first_name(clien
     )
 
 
-def test_a_double_submit_makes_one_session(client, standin):
+def test_a_double_submit_makes_one_session(client, stripe_standin):
     first = start(client, key="k-double")
     second = start(client, key="k-double")
     assert first.json == second.json
-    assert len(standin.get("state")["checkout_sessions"]) == 1
-    sent = standin.requests("POST", "/v1/checkout/sessions")
+    assert len(stripe_standin.get("state")["checkout_sessions"]) == 1
+    sent = stripe_standin.requests("POST", "/v1/checkout/sessions")
     assert [r["replayed"] for r in sent] == [False, True]
     assert sent[0]["idempotency_key"] == "wix-page:checkout_session:k-double"
 
@@ -151,26 +140,28 @@ def test_a_double_submit_makes_one_session(client, standin):
     ],
 )
 def test_a_return_url_off_the_sites_origins_is_a_400_and_creates_nothing(
-    client, standin, return_url
+    client, stripe_standin, return_url
 ):
     response = start(client, {**ORDER, "return_url": return_url})
     assert (response.status_code, response.json["field"]) == (400, "return_url")
-    assert standin.get("requests") == []
+    assert stripe_standin.get("requests") == []
 
 
-def test_stripe_refusing_a_parameter_is_a_502_not_the_customers_problem(client, standin):
-    standin.fault(status=400, path="/v1/checkout/sessions", error={"code": "parameter_unknown"})
+def test_stripe_refusing_a_parameter_is_a_502_not_the_customers_problem(client, stripe_standin):
+    stripe_standin.fault(
+        status=400, path="/v1/checkout/sessions", error={"code": "parameter_unknown"}
+    )
     response = start(client)
     assert response.status_code == 502
-    assert standin.get("state")["checkout_sessions"] == []
+    assert stripe_standin.get("state")["checkout_sessions"] == []
 
 
 # --- the stand-in's Checkout flow, as Stripe documents it ---------------------------------------
-def test_an_async_payment_completes_unpaid_and_then_succeeds(client, standin):
+def test_an_async_payment_completes_unpaid_and_then_succeeds(client, stripe_standin):
     session_id = start(client).json["checkout_session_id"]
-    standin.post(f"checkout_sessions/{session_id}/pay", {"outcome": "processing"})
-    standin.post(f"checkout_sessions/{session_id}/async_outcome", {"status": "succeeded"})
-    types = [e["type"] for e in events_of(standin)]
+    stripe_standin.post(f"checkout_sessions/{session_id}/pay", {"outcome": "processing"})
+    stripe_standin.post(f"checkout_sessions/{session_id}/async_outcome", {"status": "succeeded"})
+    types = [e["type"] for e in events_of(stripe_standin)]
     assert types == [
         "customer.created",
         "payment_intent.created",
@@ -182,7 +173,7 @@ def test_an_async_payment_completes_unpaid_and_then_succeeds(client, standin):
     ]
     statuses = {
         e["type"]: normalize_event(e).status  # type: ignore[union-attr]
-        for e in events_of(standin)
+        for e in events_of(stripe_standin)
         if e["type"].startswith("checkout.session.")
     }
     assert statuses == {
@@ -191,18 +182,18 @@ def test_an_async_payment_completes_unpaid_and_then_succeeds(client, standin):
     }
 
 
-def test_a_declined_card_leaves_the_session_open_for_another_try(client, standin):
+def test_a_declined_card_leaves_the_session_open_for_another_try(client, stripe_standin):
     session_id = start(client).json["checkout_session_id"]
-    declined = standin.post(f"checkout_sessions/{session_id}/pay", {"outcome": "failed"})
+    declined = stripe_standin.post(f"checkout_sessions/{session_id}/pay", {"outcome": "failed"})
     assert (declined["status"], declined["payment_status"]) == ("open", "unpaid")
-    paid = standin.post(f"checkout_sessions/{session_id}/pay", {"outcome": "succeeded"})
+    paid = stripe_standin.post(f"checkout_sessions/{session_id}/pay", {"outcome": "succeeded"})
     assert paid["payment_intent"] == declined["payment_intent"]
     assert paid["payment_status"] == "paid"
 
 
-def test_the_standin_refuses_unknown_line_item_parameters_like_stripe(standin):
+def test_the_standin_refuses_unknown_line_item_parameters_like_stripe(stripe_standin):
     response = requests.post(
-        f"{standin.url}/v1/checkout/sessions",
+        f"{stripe_standin.url}/v1/checkout/sessions",
         data={
             "mode": "payment",
             "line_items[0][price_data][currency]": "usd",

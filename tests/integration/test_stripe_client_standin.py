@@ -6,8 +6,6 @@ pagination), so these tests show what the adapter really sends and how it reads 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
@@ -22,7 +20,7 @@ from ingest.registration import register_webhook
 from ingest.stripe_client import STRIPE_API_VERSION, StripeApiGateway
 from payments.message import PaymentUpdate, Source
 from tests.fakes import FakePublisher, FakeSecretStore
-from tests.stripe_standin_server import StandinControl, running_stripe_standin
+from tests.stripe_standin_server import StandinControl
 
 SITE = "https://shop.example.com"
 KEY = "sk_test_standin"
@@ -36,23 +34,10 @@ SERVICE_PERMISSIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def standin_url() -> Iterator[str]:
-    with running_stripe_standin() as url:
-        yield url
-
-
 @pytest.fixture
-def standin(standin_url: str) -> StandinControl:
-    control = StandinControl(standin_url)
-    control.reset()
-    return control
-
-
-@pytest.fixture
-def gateway(standin: StandinControl) -> StripeApiGateway:
+def gateway(stripe_standin: StandinControl) -> StripeApiGateway:
     # Short timeouts and one retry keep failure tests quick; the defaults are in stripe_client.
-    return StripeApiGateway(KEY, api_base=standin.url, timeout=(2, 5), max_network_retries=1)
+    return StripeApiGateway(KEY, api_base=stripe_standin.url, timeout=(2, 5), max_network_retries=1)
 
 
 @pytest.fixture
@@ -85,13 +70,13 @@ def pay(client, body=None, key=None, origin=SITE):
 
 
 # --- payment intents ------------------------------------------------------------------------
-def test_the_catalog_amount_is_charged_whatever_the_client_sends(client, standin):
+def test_the_catalog_amount_is_charged_whatever_the_client_sends(client, stripe_standin):
     response = pay(
         client,
         {"first_name": "Ada", "product": "tee", "quantity": 2, "amount": 1, "currency": "eur"},
     )
     assert response.status_code == 200
-    [intent] = standin.get("state")["payment_intents"]
+    [intent] = stripe_standin.get("state")["payment_intents"]
     assert (intent["amount"], intent["currency"]) == (3998, "usd")
     assert response.json == {
         "client_secret": intent["client_secret"],
@@ -99,43 +84,43 @@ def test_the_catalog_amount_is_charged_whatever_the_client_sends(client, standin
         "amount": 3998,
         "currency": "usd",
     }
-    [customer] = standin.get("state")["customers"]
+    [customer] = stripe_standin.get("state")["customers"]
     assert (customer["name"], customer["email"]) == ("Ada", None)
     assert intent["customer"] == customer["id"]
     assert intent["metadata"] == {"first_name": "Ada", "product": "tee", "quantity": "2"}
     assert intent["automatic_payment_methods"]["enabled"] is True
-    [sent] = standin.requests("POST", "/v1/payment_intents")
+    [sent] = stripe_standin.requests("POST", "/v1/payment_intents")
     assert sent["stripe_version"] == STRIPE_API_VERSION
     assert sent["params"]["automatic_payment_methods"] == {"enabled": "true"}
 
 
-def test_a_double_submit_makes_one_payment_intent(client, standin):
+def test_a_double_submit_makes_one_payment_intent(client, stripe_standin):
     first = pay(client, key="9b2f-double-click")
     second = pay(client, key="9b2f-double-click")
     assert first.status_code == second.status_code == 200
     assert first.json == second.json
-    state = standin.get("state")
+    state = stripe_standin.get("state")
     assert (len(state["payment_intents"]), len(state["customers"])) == (1, 1)
-    sent = standin.requests("POST", "/v1/payment_intents")
+    sent = stripe_standin.requests("POST", "/v1/payment_intents")
     assert [r["replayed"] for r in sent] == [False, True]
     assert sent[0]["idempotency_key"] == "wix-page:payment_intent:9b2f-double-click"
 
 
-def test_the_same_key_for_a_different_payment_is_refused(client, standin):
+def test_the_same_key_for_a_different_payment_is_refused(client, stripe_standin):
     assert pay(client, key="k-reused").status_code == 200
     other = pay(client, {"first_name": "Grace", "product": "tee"}, key="k-reused")
     assert other.status_code == 409
-    assert len(standin.get("state")["payment_intents"]) == 1
+    assert len(stripe_standin.get("state")["payment_intents"]) == 1
 
 
-def test_a_disallowed_origin_is_refused_before_stripe_is_called(client, standin):
+def test_a_disallowed_origin_is_refused_before_stripe_is_called(client, stripe_standin):
     response = pay(client, origin="https://evil.example")
     assert response.status_code == 403
-    assert standin.get("requests") == []
+    assert stripe_standin.get("requests") == []
 
 
-def test_a_card_error_gives_the_customer_stripes_message(client, standin):
-    standin.fault(path="/v1/payment_intents", method="POST", status=402)
+def test_a_card_error_gives_the_customer_stripes_message(client, stripe_standin):
+    stripe_standin.fault(path="/v1/payment_intents", method="POST", status=402)
     response = pay(client)
     assert response.status_code == 402
     assert response.json == {
@@ -145,24 +130,24 @@ def test_a_card_error_gives_the_customer_stripes_message(client, standin):
     }
 
 
-def test_stripe_5xx_after_the_clients_retries_is_a_503_to_retry_later(client, standin):
-    standin.fault(path="/v1/customers", status=500, times=5)
+def test_stripe_5xx_after_the_clients_retries_is_a_503_to_retry_later(client, stripe_standin):
+    stripe_standin.fault(path="/v1/customers", status=500, times=5)
     response = pay(client)
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert "unavailable" in response.json["error"]
-    assert len(standin.requests("POST", "/v1/customers")) == 2  # first try + one retry
-    assert standin.get("state")["payment_intents"] == []
+    assert len(stripe_standin.requests("POST", "/v1/customers")) == 2  # first try + one retry
+    assert stripe_standin.get("state")["payment_intents"] == []
 
 
-def test_one_stripe_5xx_is_retried_by_the_client_with_the_same_key(client, standin):
-    standin.fault(path="/v1/payment_intents", status=503, times=1)
+def test_one_stripe_5xx_is_retried_by_the_client_with_the_same_key(client, stripe_standin):
+    stripe_standin.fault(path="/v1/payment_intents", status=503, times=1)
     response = pay(client, key="k-retry")
     assert response.status_code == 200
-    sent = standin.requests("POST", "/v1/payment_intents")
+    sent = stripe_standin.requests("POST", "/v1/payment_intents")
     assert [r["status"] for r in sent] == [503, 200]
     assert {r["idempotency_key"] for r in sent} == {"wix-page:payment_intent:k-retry"}
-    assert len(standin.get("state")["payment_intents"]) == 1
+    assert len(stripe_standin.get("state")["payment_intents"]) == 1
 
 
 def test_stripe_unreachable_is_a_503(publisher):
@@ -176,8 +161,8 @@ def test_stripe_unreachable_is_a_503(publisher):
     assert caught.value.kind == "unavailable"
 
 
-def test_a_wrong_key_is_an_authentication_failure(standin):
-    gateway = StripeApiGateway("not-a-key", api_base=standin.url, max_network_retries=0)
+def test_a_wrong_key_is_an_authentication_failure(stripe_standin):
+    gateway = StripeApiGateway("not-a-key", api_base=stripe_standin.url, max_network_retries=0)
     with pytest.raises(StripeFailure) as caught:
         gateway.create_customer("Ada", None, None)
     assert (caught.value.kind, caught.value.http_status) == ("authentication", 401)
@@ -199,10 +184,10 @@ def new_intent(client) -> tuple[str, str]:
     ],
 )
 def test_verify_returns_and_publishes_the_payment(
-    client, standin, publisher, outcome, method, status, paid_with
+    client, stripe_standin, publisher, outcome, method, status, paid_with
 ):
     intent_id, client_secret = new_intent(client)
-    standin.settle(intent_id, status=outcome, method=method)
+    stripe_standin.settle(intent_id, status=outcome, method=method)
     response = client.post(
         "/v1/payments/verify",
         json={"payment_intent_id": intent_id, "client_secret": client_secret},
@@ -219,7 +204,7 @@ def test_verify_returns_and_publishes_the_payment(
     }
     [message] = publisher.published
     update = PaymentUpdate.from_json(message.data)
-    customer_id = standin.get("state")["customers"][0]["id"]
+    customer_id = stripe_standin.get("state")["customers"][0]["id"]
     assert (update.source, update.status.value, update.payment_intent_id) == (
         Source.VERIFY,
         status,
@@ -228,12 +213,12 @@ def test_verify_returns_and_publishes_the_payment(
     assert (update.first_name, update.customer_id) == ("Ada", customer_id)
     if status == "failed":
         assert update.failure_message == "Your card was declined."
-    [sent] = standin.requests("GET", f"/v1/payment_intents/{intent_id}")
+    [sent] = stripe_standin.requests("GET", f"/v1/payment_intents/{intent_id}")
     assert sorted(sent["params"]["expand"]) == ["customer", "latest_charge"]
 
 
-def test_verify_of_a_checkout_session(client, standin, publisher):
-    session = standin.post(
+def test_verify_of_a_checkout_session(client, stripe_standin, publisher):
+    session = stripe_standin.post(
         "checkout_sessions",
         {
             "amount": 4500,
@@ -255,21 +240,21 @@ def test_verify_of_a_checkout_session(client, standin, publisher):
     }
     update = PaymentUpdate.from_json(publisher.published[0].data)
     assert (update.first_name, update.payment_intent_id) == ("Grace", session["payment_intent"])
-    [sent] = standin.requests("GET", f"/v1/checkout/sessions/{session['id']}")
+    [sent] = stripe_standin.requests("GET", f"/v1/checkout/sessions/{session['id']}")
     assert sent["params"]["expand"] == ["payment_intent.latest_charge"]
 
 
-def test_verify_of_an_unknown_payment_is_404(client, standin):
+def test_verify_of_an_unknown_payment_is_404(client, stripe_standin):
     body = {"payment_intent_id": "pi_unknown1", "client_secret": "pi_unknown1_secret_x"}
     response = client.post("/v1/payments/verify", json=body)
     assert response.status_code == 404
 
 
 def test_verify_with_a_wrong_client_secret_is_the_same_404_and_publishes_nothing(
-    client, standin, publisher
+    client, stripe_standin, publisher
 ):
     intent_id, client_secret = new_intent(client)
-    standin.settle(intent_id, status="succeeded", method="card")
+    stripe_standin.settle(intent_id, status="succeeded", method="card")
     body = {"payment_intent_id": intent_id, "client_secret": client_secret + "x"}
     response = client.post("/v1/payments/verify", json=body)
     assert (response.status_code, response.json) == (404, {"error": "no such payment"})
@@ -277,7 +262,7 @@ def test_verify_with_a_wrong_client_secret_is_the_same_404_and_publishes_nothing
 
 
 # --- reconcile ------------------------------------------------------------------------------
-def test_reconcile_over_several_pages_publishes_each_event_once(gateway, standin, publisher):
+def test_reconcile_over_several_pages_publishes_each_event_once(gateway, stripe_standin, publisher):
     now = 1_800_000_000
 
     def payload(event_type: str, payment: Payment) -> dict:
@@ -302,14 +287,14 @@ def test_reconcile_over_several_pages_publishes_each_event_once(gateway, standin
     too_old = [
         event("charge.succeeded", Payment().charge(), created=now - 5000, event_id="evt_old")
     ]
-    standin.post("events", {"events": [*handled, *noise, *too_old]})
+    stripe_standin.post("events", {"events": [*handled, *noise, *too_old]})
 
     report = reconcile(gateway, publisher, created_gte=now - 3600)
 
     assert (report.listed, report.published, report.failed) == (230, 230, 0)
     published_ids = [m.attributes["event_id"] for m in publisher.published]
     assert sorted(published_ids) == sorted(e["id"] for e in handled)  # each once, no noise
-    pages = standin.requests("GET", "/v1/events")
+    pages = stripe_standin.requests("GET", "/v1/events")
     assert len(pages) == 3
     assert sorted(pages[0]["params"]["types"]) == sorted(HANDLED_EVENT_TYPES)
     assert pages[0]["params"]["created"] == {"gte": str(now - 3600)}
@@ -321,12 +306,12 @@ def test_reconcile_over_several_pages_publishes_each_event_once(gateway, standin
 
 
 # --- register-webhook -----------------------------------------------------------------------
-def test_register_webhook_creates_the_endpoint_and_stores_its_secret(gateway, standin):
+def test_register_webhook_creates_the_endpoint_and_stores_its_secret(gateway, stripe_standin):
     store = FakeSecretStore()
     registration = register_webhook(
         gateway, store, "https://ingest.example.com/webhooks/stripe", "stripe-webhook-secret"
     )
-    [endpoint] = standin.get("state")["webhook_endpoints"]
+    [endpoint] = stripe_standin.get("state")["webhook_endpoints"]
     assert endpoint["id"] == registration.endpoint_id
     assert endpoint["enabled_events"] == list(HANDLED_EVENT_TYPES)
     assert endpoint["api_version"] == STRIPE_API_VERSION
@@ -335,16 +320,16 @@ def test_register_webhook_creates_the_endpoint_and_stores_its_secret(gateway, st
 
 # --- restricted key -------------------------------------------------------------------------
 def test_a_restricted_key_with_the_readme_permissions_does_everything_the_service_does(
-    standin, publisher
+    stripe_standin, publisher
 ):
     restricted = "rk_test_ingest"
-    standin.post("restricted_keys", {restricted: SERVICE_PERMISSIONS})
-    gateway = StripeApiGateway(restricted, api_base=standin.url, max_network_retries=0)
+    stripe_standin.post("restricted_keys", {restricted: SERVICE_PERMISSIONS})
+    gateway = StripeApiGateway(restricted, api_base=stripe_standin.url, max_network_retries=0)
     customer = gateway.create_customer("Ada", None, None)
     intent = gateway.create_payment_intent(1999, "usd", customer, {"first_name": "Ada"}, "T", None)
-    standin.settle(intent["id"], status="succeeded")
+    stripe_standin.settle(intent["id"], status="succeeded")
     assert gateway.retrieve_payment_intent(intent["id"])["latest_charge"]["status"] == "succeeded"
-    session = standin.post("checkout_sessions", {"outcome": "succeeded"})
+    session = stripe_standin.post("checkout_sessions", {"outcome": "succeeded"})
     assert (
         gateway.retrieve_checkout_session(session["id"])["payment_intent"]["status"] == "succeeded"
     )
@@ -361,21 +346,21 @@ def test_a_restricted_key_with_the_readme_permissions_does_everything_the_servic
     assert caught.value.kind == "permission"
 
 
-def test_a_restricted_key_without_charge_read_cannot_verify(standin):
+def test_a_restricted_key_without_charge_read_cannot_verify(stripe_standin):
     restricted = "rk_test_no_charges"
     permissions = [p for p in SERVICE_PERMISSIONS if p != "rak_charge_read"]
-    standin.post("restricted_keys", {restricted: permissions})
-    gateway = StripeApiGateway(restricted, api_base=standin.url, max_network_retries=0)
+    stripe_standin.post("restricted_keys", {restricted: permissions})
+    gateway = StripeApiGateway(restricted, api_base=stripe_standin.url, max_network_retries=0)
     with pytest.raises(StripeFailure) as caught:
         gateway.retrieve_payment_intent("pi_any")
     assert (caught.value.kind, caught.value.http_status) == ("permission", 403)
 
 
 # --- the stand-in itself follows Stripe's wire format -----------------------------------------
-def test_standin_refuses_unknown_parameters_and_missing_keys_like_stripe(standin):
+def test_standin_refuses_unknown_parameters_and_missing_keys_like_stripe(stripe_standin):
     auth = {"Authorization": f"Bearer {KEY}"}
     unknown = requests.post(
-        f"{standin.url}/v1/payment_intents",
+        f"{stripe_standin.url}/v1/payment_intents",
         data={"amount": "100", "currency": "usd", "x": "1"},
         headers=auth,
         timeout=5,
@@ -383,7 +368,10 @@ def test_standin_refuses_unknown_parameters_and_missing_keys_like_stripe(standin
     assert unknown.status_code == 400
     assert unknown.json()["error"]["code"] == "parameter_unknown"
     missing = requests.post(
-        f"{standin.url}/v1/payment_intents", data={"currency": "usd"}, headers=auth, timeout=5
+        f"{stripe_standin.url}/v1/payment_intents",
+        data={"currency": "usd"},
+        headers=auth,
+        timeout=5,
     )
     assert missing.json()["error"] == {
         "type": "invalid_request_error",
@@ -392,16 +380,16 @@ def test_standin_refuses_unknown_parameters_and_missing_keys_like_stripe(standin
         "message": "Missing required param: amount.",
         "doc_url": "https://docs.stripe.com/error-codes/parameter-missing",
     }
-    no_key = requests.get(f"{standin.url}/v1/events", timeout=5)
+    no_key = requests.get(f"{stripe_standin.url}/v1/events", timeout=5)
     assert no_key.status_code == 401
     assert no_key.json()["error"]["type"] == "invalid_request_error"
 
 
-def test_standin_replay_names_the_request_that_was_answered_first(standin):
+def test_standin_replay_names_the_request_that_was_answered_first(stripe_standin):
     headers = {"Authorization": f"Bearer {KEY}", "Idempotency-Key": "replay-names-original"}
     first, again = (
         requests.post(
-            f"{standin.url}/v1/customers", data={"name": "Ada"}, headers=headers, timeout=5
+            f"{stripe_standin.url}/v1/customers", data={"name": "Ada"}, headers=headers, timeout=5
         )
         for _ in range(2)
     )

@@ -16,27 +16,16 @@ from bridge.stripe_admin import StripeAdmin
 from ingest.signature import SignatureError, verify
 from tests.polling import poll
 from tests.standin_server import serving
-from tests.stripe_standin_server import StandinControl, running_stripe_standin
+from tests.stripe_standin_server import StandinControl
 
 KEY = "sk_test_bridge"
 
 
-@pytest.fixture(scope="module")
-def standin_url() -> Iterator[str]:
-    with running_stripe_standin() as url:
-        yield url
-
-
 @pytest.fixture
-def standin(standin_url: str) -> StandinControl:
-    control = StandinControl(standin_url)
-    control.reset()
-    return control
-
-
-@pytest.fixture
-def client(standin: StandinControl) -> stripe.StripeClient:
-    return stripe.StripeClient(KEY, base_addresses={"api": standin.url}, max_network_retries=0)
+def client(stripe_standin: StandinControl) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        KEY, base_addresses={"api": stripe_standin.url}, max_network_retries=0
+    )
 
 
 class Receiver:
@@ -126,7 +115,7 @@ def test_payment_method_domains_are_created_and_listed_by_name(client):
 
 
 def test_confirming_with_pm_card_visa_succeeds_and_emits_the_charge_and_intent_events(
-    client, standin
+    client, stripe_standin
 ):
     intent = new_intent(client)
     confirmed = client.v1.payment_intents.confirm(
@@ -164,7 +153,7 @@ def test_a_declined_test_card_answers_402_and_leaves_the_intent_awaiting_a_metho
 
 
 def test_events_are_delivered_signed_with_the_endpoint_secret_to_enabled_endpoints_only(
-    client, standin, receiver
+    client, stripe_standin, receiver
 ):
     hook, url = receiver
     params: Any = {"url": url, "enabled_events": ["charge.succeeded", "payment_intent.succeeded"]}
@@ -197,7 +186,9 @@ def test_events_are_delivered_signed_with_the_endpoint_secret_to_enabled_endpoin
     assert client.v1.events.list(params={"delivery_success": False}).data == []
 
 
-def test_a_refused_delivery_stays_pending_and_is_listed_as_undelivered(client, standin, receiver):
+def test_a_refused_delivery_stays_pending_and_is_listed_as_undelivered(
+    client, stripe_standin, receiver
+):
     hook, url = receiver
     params: Any = {"url": url, "enabled_events": ["payment_intent.succeeded"]}
     client.v1.webhook_endpoints.create(params=params)
@@ -211,11 +202,15 @@ def test_a_refused_delivery_stays_pending_and_is_listed_as_undelivered(client, s
     [undelivered] = poll(lambda: client.v1.events.list(params={"delivery_success": False}).data)
     assert undelivered.type == "payment_intent.succeeded"
     assert undelivered.pending_webhooks == 1
-    attempts = [a for a in standin.get("webhook_deliveries") if a["event_id"] == undelivered.id]
+    attempts = [
+        a for a in stripe_standin.get("webhook_deliveries") if a["event_id"] == undelivered.id
+    ]
     assert attempts[0]["status"] == 400 and attempts[0]["delivered"] is False
 
 
-def test_doctors_permission_probes_name_exactly_the_calls_a_restricted_key_may_not_make(standin):
+def test_doctors_permission_probes_name_exactly_the_calls_a_restricted_key_may_not_make(
+    stripe_standin,
+):
     full = [
         "rak_customer_write",
         "rak_payment_intent_write",
@@ -223,14 +218,14 @@ def test_doctors_permission_probes_name_exactly_the_calls_a_restricted_key_may_n
         "rak_checkout_session_write",
         "rak_event_read",
     ]
-    standin.post(
+    stripe_standin.post(
         "restricted_keys",
         {"rk_test_full": full, "rk_test_no_customers": [p for p in full if "customer" not in p]},
     )
-    assert StripeAdmin("rk_test_full", api_base=standin.url).probe_permissions() == {}
-    denied = StripeAdmin("rk_test_no_customers", api_base=standin.url).probe_permissions()
+    assert StripeAdmin("rk_test_full", api_base=stripe_standin.url).probe_permissions() == {}
+    denied = StripeAdmin("rk_test_no_customers", api_base=stripe_standin.url).probe_permissions()
     assert list(denied) == ["create customers"]
     assert "rak_customer_write" in denied["create customers"]
     # The probes created nothing.
-    assert standin.get("state")["customers"] == []
-    assert standin.get("state")["payment_intents"] == []
+    assert stripe_standin.get("state")["customers"] == []
+    assert stripe_standin.get("state")["payment_intents"] == []

@@ -465,15 +465,21 @@
       else if (this._state === 'ready') this._confirm();
     }
 
-    _createIntent() {
-      var config = this._config();
+    // Both ways to pay need the buyer's first name: without one, ask for it and answer ''.
+    _firstName(config) {
       var firstName = (this._nameInput.value || config.firstName).trim();
       if (!firstName) {
         this._setState('details');
         this._showMessage('error', TEXT.needFirstName);
         this._nameInput.focus();
-        return;
       }
+      return firstName;
+    }
+
+    _createIntent() {
+      var config = this._config();
+      var firstName = this._firstName(config);
+      if (!firstName) return;
       this._busy = true;
       this._clearMessage();
       this._setState('creating');
@@ -545,13 +551,8 @@
     // goes to Stripe's page; Stripe sends them back to return_url with checkout_session_id.
     _redirect() {
       var config = this._config();
-      var firstName = (this._nameInput.value || config.firstName).trim();
-      if (!firstName) {
-        this._setState('details');
-        this._showMessage('error', TEXT.needFirstName);
-        this._nameInput.focus();
-        return;
-      }
+      var firstName = this._firstName(config);
+      if (!firstName) return;
       this._busy = true;
       this._clearMessage();
       this._setState('redirecting');
