@@ -6,7 +6,9 @@
 3. record first written / record complete: the Wix item (id = the payment intent) appears,
    then carries firstName, stripeCustomerId, paidOn, paidWith "Card" and status "succeeded".
 Each hop prints its time since the start. A failure names the hop and what usually causes it.
-The test record is removed at the end unless --keep. Live keys are refused.
+The test record is removed at the end unless --keep; the test-mode payment stays in Stripe, so a
+later reconcile or backfill over its day writes the record again (docs/deploy.md says so).
+Live keys are refused.
 """
 
 from __future__ import annotations

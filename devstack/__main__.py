@@ -96,7 +96,7 @@ def run() -> int:
             f"""
 local stack is up (logs in {stack.log_dir}/):
   ingest            {config.ingest_url}      POST /webhooks/stripe, /v1/payment-intents, /v1/payments/verify
-  writer            {config.writer_url}      POST /pubsub/push (push subscription stripe-payments-writer)
+  writer            {config.writer_url}      POST /pubsub/push (subscription stripe-payments-writer, pushed by the deliverer as Cloud does)
   Wix stand-in      {config.standin_url}      the Payments collection: open it in a browser
   Pub/Sub emulator  {config.emulator_host}      project {config.project}, topic stripe-payments
   Stripe            {config.stripe_standin_url if config.uses_stripe_standin else (config.stripe_api_base or "https://api.stripe.com")}      {"the local stand-in (no STRIPE_SECRET_KEY given)" if config.uses_stripe_standin else "STRIPE_SECRET_KEY's account"}
