@@ -111,7 +111,8 @@ def api_blueprint(
     @bp.post("/payment-intents")
     def create_payment_intent() -> Answer:
         started = time.perf_counter()
-        order = parse_order(request.get_json(silent=True), config.catalog)
+        body = request.get_json(silent=True)
+        order = parse_order(body, config.catalog)
         if isinstance(order, Invalid):
             return _invalid(order)
         admitted = admit(order, started)
@@ -120,7 +121,7 @@ def api_blueprint(
         key, fields = admitted.key, admitted.fields
         try:
             reused = None
-            previous = previous_attempt(request.get_json(silent=True))
+            previous = previous_attempt(body)
             if previous is not None:
                 fields["previous_payment_intent_id"] = previous.payment_intent_id
                 try:
